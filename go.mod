@@ -3,6 +3,7 @@ module github.com/xdpolicy/xdpolicy
 go 1.24.0
 
 require (
+	github.com/google/go-cmp v0.7.0
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/net v0.50.0
 )
