@@ -1,0 +1,303 @@
+package match
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
+)
+
+// Origin is the caller: the document (SWF, XAP or page) that wants access,
+// known by the URL it was loaded from.
+//
+// The zero Origin is not a valid caller; build one with ParseOrigin.
+type Origin struct {
+	// Scheme is "http", "https" or "file".
+	Scheme string
+	// Host is the host in ASCII (Punycode) form and lower case, with IPv6
+	// literals unbracketed. It is empty for a file caller, which has no host.
+	Host string
+	// Port is the explicit port or the scheme's default (80, 443); 0 for
+	// a file caller.
+	Port int
+	// Path is the unescaped path of the caller's URL. Silverlight can name
+	// one exact XAP.
+	Path string
+}
+
+// ParseOrigin parses the URL a caller was loaded from. The host is
+// converted to its ASCII form with UTS 46 mapping (so "BÜCHER.example",
+// "bücher.example" and "xn--bcher-kva.example" are one caller) and default
+// ports are filled in.
+func ParseOrigin(rawURL string) (Origin, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Origin{}, &URLError{Kind: "caller", URL: rawURL, Err: unwrapURLError(err)}
+	}
+	fail := func(format string, args ...any) (Origin, error) {
+		return Origin{}, &URLError{Kind: "caller", URL: rawURL, Err: fmt.Errorf(format, args...)}
+	}
+	o := Origin{Scheme: strings.ToLower(u.Scheme), Path: u.Path}
+	switch o.Scheme {
+	case "file":
+		if o.Path == "" {
+			o.Path = "/"
+		}
+		return o, nil
+	case "http", "https":
+	case "":
+		return fail("no scheme; want http://, https:// or file://")
+	default:
+		return fail("scheme %q is not a caller's scheme; want http, https or file", u.Scheme)
+	}
+	if u.Opaque != "" {
+		return fail("want %s://host/path", o.Scheme)
+	}
+	host, err := NormalizeHost(u.Hostname())
+	if err != nil {
+		return Origin{}, &URLError{Kind: "caller", URL: rawURL, Err: err}
+	}
+	o.Host = host
+	o.Port, err = portOrDefault(u.Port(), o.Scheme)
+	if err != nil {
+		return Origin{}, &URLError{Kind: "caller", URL: rawURL, Err: err}
+	}
+	if o.Path == "" {
+		o.Path = "/"
+	}
+	return o, nil
+}
+
+// String returns the origin as a URL.
+func (o Origin) String() string {
+	if o.Scheme == "file" {
+		return "file://" + escapePath(o.Path)
+	}
+	if o.Scheme == "" {
+		return "(no caller)"
+	}
+	return o.Scheme + "://" + hostPort(o.Host, o.Port, o.Scheme) + escapePath(o.Path)
+}
+
+func escapePath(p string) string { return (&url.URL{Path: p}).EscapedPath() }
+
+// Root returns scheme://host[:port] of the origin ("file://" for a file
+// caller).
+func (o Origin) Root() string {
+	if o.Scheme == "file" {
+		return "file://"
+	}
+	return o.Scheme + "://" + hostPort(o.Host, o.Port, o.Scheme)
+}
+
+// Secure reports whether the caller was loaded over HTTPS.
+func (o Origin) Secure() bool { return o.Scheme == "https" }
+
+// Target is what the caller wants to reach: an HTTP(S) resource or a socket.
+type Target struct {
+	// Scheme is "http" or "https", or for a socket "xmlsocket" (Flash's
+	// spelling) or "tcp" (Silverlight's).
+	Scheme string
+	// Host is in ASCII form and lower case, like Origin.Host.
+	Host string
+	// Port is the explicit port or the scheme's default. Sockets have no
+	// default.
+	Port int
+	// Path is the unescaped path with dot-segments removed ("/" at least);
+	// empty for a socket.
+	Path string
+	// RawPath is the target as written from the start of its path up to
+	// the first '?', the text the path-character rule looks at.
+	RawPath string
+}
+
+// ParseTarget parses an http(s) URL, or a socket written
+// xmlsocket://host:port or tcp://host:port.
+func ParseTarget(rawURL string) (Target, error) {
+	fail := func(err error) (Target, error) {
+		return Target{}, &URLError{Kind: "target", URL: rawURL, Err: err}
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fail(unwrapURLError(err))
+	}
+	t := Target{Scheme: strings.ToLower(u.Scheme)}
+	switch t.Scheme {
+	case "http", "https", "xmlsocket", "tcp":
+	case "":
+		return fail(errors.New("no scheme; want http://, https://, xmlsocket:// or tcp://"))
+	default:
+		return fail(fmt.Errorf("scheme %q is not supported; want http, https, xmlsocket or tcp", u.Scheme))
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return fail(fmt.Errorf("want %s://host…", t.Scheme))
+	}
+	if t.Host, err = NormalizeHost(u.Hostname()); err != nil {
+		return fail(err)
+	}
+	if t.IsSocket() {
+		if u.Port() == "" {
+			return fail(errors.New("a socket target needs a port"))
+		}
+		if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+			return fail(errors.New("a socket target is host:port only"))
+		}
+	}
+	if t.Port, err = portOrDefault(u.Port(), t.Scheme); err != nil {
+		return fail(err)
+	}
+	if t.IsSocket() {
+		return t, nil
+	}
+	t.RawPath = rawPathOf(rawURL)
+	p := u.EscapedPath()
+	if unescaped, err := url.PathUnescape(p); err == nil {
+		p = unescaped
+	}
+	t.Path = RemoveDotSegments(p)
+	if t.Path == "" {
+		t.Path = "/"
+	}
+	return t, nil
+}
+
+// IsSocket reports whether the target is a socket rather than an HTTP resource.
+func (t Target) IsSocket() bool { return t.Scheme == "xmlsocket" || t.Scheme == "tcp" }
+
+// String returns the target as a URL (with its normalised path).
+func (t Target) String() string {
+	if t.IsSocket() {
+		return t.Scheme + "://" + hostPort(t.Host, t.Port, "")
+	}
+	return t.Scheme + "://" + hostPort(t.Host, t.Port, t.Scheme) + escapePath(t.Path)
+}
+
+// Root returns scheme://host[:port] of an HTTP target, or host:port of a
+// socket.
+func (t Target) Root() string {
+	if t.IsSocket() {
+		return hostPort(t.Host, t.Port, "")
+	}
+	return t.Scheme + "://" + hostPort(t.Host, t.Port, t.Scheme)
+}
+
+// rawPathOf returns the text of rawURL from the start of its path up to the
+// first '?'.
+func rawPathOf(rawURL string) string {
+	s := rawURL
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+		if j := strings.IndexByte(s, '/'); j >= 0 {
+			return s[j:]
+		}
+		return ""
+	}
+	return s
+}
+
+// URLError reports a caller or target URL that cannot be used.
+type URLError struct {
+	Kind string // "caller" or "target"
+	URL  string
+	Err  error
+}
+
+func (e *URLError) Error() string { return fmt.Sprintf("%s %q: %v", e.Kind, e.URL, e.Err) }
+func (e *URLError) Unwrap() error { return e.Err }
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// hostProfile maps host names as browsers and the runtimes' hosts did for
+// lookups (UTS 46, non-transitional), without the STD3 rules that would
+// refuse the underscores real host names contain.
+var hostProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.BidiRule(), idna.StrictDomainName(false))
+
+// NormalizeHost returns host in the form this package compares: IP
+// literals in canonical form without brackets, names converted to ASCII
+// (Punycode) with UTS 46 mapping and lower-cased.
+func NormalizeHost(host string) (string, error) {
+	h := host
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		h = h[1 : len(h)-1]
+	}
+	if h == "" {
+		return "", errors.New("no host")
+	}
+	if !utf8.ValidString(h) {
+		return "", fmt.Errorf("host %q is not valid UTF-8", host)
+	}
+	if addr, err := netip.ParseAddr(h); err == nil {
+		return addr.WithZone("").String(), nil
+	}
+	if strings.ContainsAny(h, "[]") {
+		return "", fmt.Errorf("host %q is not a valid IP literal", host)
+	}
+	a, err := hostProfile.ToASCII(h)
+	if err != nil {
+		return "", fmt.Errorf("host %q: %w", host, err)
+	}
+	a = strings.ToLower(a)
+	if strings.HasPrefix(a, ".") || strings.Contains(a, "..") {
+		return "", fmt.Errorf("host %q has an empty label", host)
+	}
+	for i := 0; i < len(a); i++ {
+		if c := a[i]; c <= ' ' || c == '/' || c == '\\' || c == '?' || c == '#' || c == '@' || c == ':' || c == '%' || c == '*' {
+			return "", fmt.Errorf("host %q contains %q", host, c)
+		}
+	}
+	return a, nil
+}
+
+func portOrDefault(p, scheme string) (int, error) {
+	if p == "" {
+		switch scheme {
+		case "http":
+			return 80, nil
+		case "https":
+			return 443, nil
+		}
+		return 0, errors.New("no port")
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("port %q is not in 1-65535", p)
+	}
+	return n, nil
+}
+
+// DefaultPort returns the port a scheme implies (80 for http, 443 for
+// https), or 0.
+func DefaultPort(scheme string) int {
+	switch scheme {
+	case "http":
+		return 80
+	case "https":
+		return 443
+	}
+	return 0
+}
+
+func hostPort(host string, port int, scheme string) string {
+	h := host
+	if strings.Contains(h, ":") {
+		h = "[" + h + "]"
+	}
+	if port == 0 || port == DefaultPort(scheme) {
+		return h
+	}
+	return h + ":" + strconv.Itoa(port)
+}

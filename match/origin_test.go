@@ -1,0 +1,137 @@
+package match
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseOrigin(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Origin
+	}{
+		{"http://www.host.com/app.xap", Origin{"http", "www.host.com", 80, "/app.xap"}},
+		{"HTTP://WWW.Host.COM:80/App.xap", Origin{"http", "www.host.com", 80, "/App.xap"}},
+		{"https://secure.host.net/app.xap", Origin{"https", "secure.host.net", 443, "/app.xap"}},
+		{"https://a.com:8443", Origin{"https", "a.com", 8443, "/"}},
+		{"http://www.host.com:8080/app.xap", Origin{"http", "www.host.com", 8080, "/app.xap"}},
+		{"file:///app.xap", Origin{"file", "", 0, "/app.xap"}},
+		{"file://server/share/app.swf", Origin{"file", "", 0, "/share/app.swf"}},
+		{"http://10.1.2.3/app.swf", Origin{"http", "10.1.2.3", 80, "/app.swf"}},
+		{"http://[::1]:8080/", Origin{"http", "::1", 8080, "/"}},
+		{"http://bücher.example/a%20b.swf", Origin{"http", "xn--bcher-kva.example", 80, "/a b.swf"}},
+		{"http://ＢÜCHER.example/", Origin{"http", "xn--bcher-kva.example", 80, "/"}},
+		{"http://user:pw@host.example/x?q=1#f", Origin{"http", "host.example", 80, "/x"}},
+		{"http://my_host.example/", Origin{"http", "my_host.example", 80, "/"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseOrigin(tt.in)
+			require.NoError(t, err)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseOrigin(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+func TestParseOriginErrors(t *testing.T) {
+	tests := []struct{ in, msg string }{
+		{"www.example.com", `caller "www.example.com": no scheme; want http://, https:// or file://`},
+		{"ftp://example.com/x.swf", `caller "ftp://example.com/x.swf": scheme "ftp" is not a caller's scheme; want http, https or file`},
+		{"http://", `caller "http://": no host`},
+		{"http://example.com:0/", `caller "http://example.com:0/": port "0" is not in 1-65535`},
+		{"http://example.com:99999/", `caller "http://example.com:99999/": port "99999" is not in 1-65535`},
+		{"http://a..b/", `caller "http://a..b/": host "a..b" has an empty label`},
+		{"http://*.example.com/", `caller "http://*.example.com/": host "*.example.com" contains '*'`},
+		{"http:example.com", `caller "http:example.com": want http://host/path`},
+		{"http://exa mple.com/", `caller "http://exa mple.com/": invalid character " " in host name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := ParseOrigin(tt.in)
+			require.Error(t, err)
+			var ue *URLError
+			require.True(t, errors.As(err, &ue))
+			assert.Equal(t, "caller", ue.Kind)
+			assert.Equal(t, tt.msg, err.Error())
+		})
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Target
+	}{
+		{"http://www.host.com", Target{"http", "www.host.com", 80, "/", ""}},
+		{"http://localhost/data/./file.txt", Target{"http", "localhost", 80, "/data/file.txt", "/data/./file.txt"}},
+		{"http://x/service/%2e%2e/admin/u.xml?a=..", Target{"http", "x", 80, "/admin/u.xml", "/service/%2e%2e/admin/u.xml"}},
+		{"https://x:8443/a%2Fb", Target{"https", "x", 8443, "/a/b", "/a%2Fb"}},
+		{"http://x/sub/dir/../../secret", Target{"http", "x", 80, "/secret", "/sub/dir/../../secret"}},
+		{"http://x/../../etc", Target{"http", "x", 80, "/etc", "/../../etc"}},
+		{"tcp://0.0.0.0:4502", Target{"tcp", "0.0.0.0", 4502, "", ""}},
+		{"xmlsocket://Socks.Example.com:843", Target{"xmlsocket", "socks.example.com", 843, "", ""}},
+		{"xmlsocket://h:507/", Target{"xmlsocket", "h", 507, "", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseTarget(tt.in)
+			require.NoError(t, err)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseTarget(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+	for _, bad := range []string{"tcp://h", "xmlsocket://h:0", "tcp://h:1/path", "ftp://h/", "/relative", "http:///path", "http://h/%zz"} {
+		_, err := ParseTarget(bad)
+		var ue *URLError
+		assert.True(t, errors.As(err, &ue), "ParseTarget(%q) = %v", bad, err)
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	req := MustRequest("http://www.host.com/app.xap", "http://www.host.com:80/data")
+	assert.True(t, req.SameOrigin())
+	req = MustRequest("http://www.host.com/app.xap", "https://www.host.com/data")
+	assert.False(t, req.SameOrigin())
+	req = MustRequest("http://www.host.com/app.xap", "xmlsocket://www.host.com:80")
+	assert.False(t, req.SameOrigin(), "sockets always need a policy")
+}
+
+// MustRequest is NewRequest for tests.
+func MustRequest(origin, target string) Request {
+	r, err := NewRequest(origin, target)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func FuzzParseOrigin(f *testing.F) {
+	for _, s := range []string{"http://www.host.com/app.xap", "https://[::1]:8443/x", "file:///a.swf", "http://bücher.example/", "http://a..b/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := ParseOrigin(s)
+		if err != nil {
+			return
+		}
+		// What ParseOrigin returns is stable: its own String parses back
+		// to the same caller.
+		again, err := ParseOrigin(o.String())
+		if err != nil {
+			t.Fatalf("ParseOrigin(%q) = %+v, whose String %q does not parse: %v", s, o, o.String(), err)
+		}
+		if again != o && o.Scheme != "file" {
+			t.Fatalf("round trip of %q: %+v != %+v", s, o, again)
+		}
+		if _, err := ParseTarget(s); err == nil {
+			_, _ = ParseTarget(s)
+		}
+	})
+}

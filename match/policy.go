@@ -1,0 +1,628 @@
+package match
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Pos is a 1-based line and column in a policy file; columns count
+// characters. The zero Pos means "no position".
+type Pos struct {
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d:%d", p.Line, p.Col)
+}
+
+// IsValid reports whether the position is known.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// Request is one question: may this caller reach this target, with this
+// method and these request headers?
+type Request struct {
+	Origin Origin
+	Target Target
+	// Method is the HTTP method; "" means GET. Ignored for sockets.
+	Method string
+	// Headers are the names of the request headers the caller sets.
+	Headers []string
+	// Type is the Mozilla draft's service type ("xml", "soap", "load",
+	// "save"); other runtimes ignore it.
+	Type string
+}
+
+// NewRequest parses the caller's URL and the target and returns a GET
+// request without headers.
+func NewRequest(origin, target string) (Request, error) {
+	o, err := ParseOrigin(origin)
+	if err != nil {
+		return Request{}, err
+	}
+	t, err := ParseTarget(target)
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Origin: o, Target: t}, nil
+}
+
+// SameOrigin reports whether the target is an HTTP(S) resource on the
+// caller's own scheme, host and port, which every runtime allows without
+// consulting a policy. Sockets always need a policy.
+func (r *Request) SameOrigin() bool {
+	o, t := &r.Origin, &r.Target
+	return !t.IsSocket() && o.Scheme == t.Scheme && o.Host == t.Host && o.Port == t.Port
+}
+
+func (r *Request) method() string {
+	if r.Method == "" {
+		return "GET"
+	}
+	return r.Method
+}
+
+// Scope is what a policy file governs. The zero Scope governs whatever
+// target it is asked about: the file is read as the policy of the target's
+// own site.
+type Scope struct {
+	// Socket marks a socket policy, which governs sockets on Host and
+	// never HTTP. Otherwise the policy governs HTTP(S) on Scheme, Host and
+	// Port, and only paths under Dir.
+	Socket bool
+	Scheme string
+	Host   string
+	Port   int
+	// Dir is the directory governed, ending in "/"; "" means "/" (a master
+	// policy at the root).
+	Dir string
+}
+
+// IsZero reports whether the scope is unset.
+func (s Scope) IsZero() bool { return s == Scope{} }
+
+// Contains reports whether the target is governed by the scope.
+func (s Scope) Contains(t Target) bool {
+	if s.IsZero() {
+		return true
+	}
+	if s.Socket {
+		return t.IsSocket() && t.Host == s.Host
+	}
+	if t.IsSocket() || t.Scheme != s.Scheme || t.Host != s.Host || t.Port != s.Port {
+		return false
+	}
+	return s.Dir == "" || strings.HasPrefix(t.Path, s.Dir)
+}
+
+func (s Scope) String() string {
+	if s.IsZero() {
+		return "the target's site"
+	}
+	if s.Socket {
+		return "sockets on " + s.Host
+	}
+	dir := s.Dir
+	if dir == "" {
+		dir = "/"
+	}
+	return s.Scheme + "://" + hostPort(s.Host, s.Port, s.Scheme) + dir
+}
+
+// Rule is one grant of a policy file: which callers, with which methods
+// and headers, may reach which paths or socket ports. A request matches a
+// rule when every part of it matches; the zero value of each part admits
+// nothing.
+type Rule struct {
+	// Name says how reasons refer to the rule, for example
+	// "<policy> at 4:5".
+	Name string
+	// Pos is where the rule starts in its file.
+	Pos Pos
+	// Callers admit the caller when any of them matches.
+	Callers []Caller
+	// Methods admits HTTP methods.
+	Methods MethodSet
+	// Headers admits request header names. Content-Type is never a custom
+	// header: every runtime with header rules lets it through.
+	Headers HeaderSet
+	// Paths grant HTTP(S) targets; empty grants none.
+	Paths []PathScope
+	// Ports grant socket targets; empty grants none.
+	Ports PortSet
+	// PortsText describes the port grant as written, for reasons.
+	PortsText string
+	// Secure requires an HTTPS caller when the target is HTTPS or a
+	// socket (Flash's and Silverlight's secure="true").
+	Secure bool
+	// PathChars applies the path-character rule (SPEC.md 2.5): when the
+	// rule grants, the request is still denied if the target's raw path
+	// contains '%', "./" or "..".
+	PathChars bool
+}
+
+// Policy is a compiled policy file: rules plus what the runtime adds
+// around them. Build it, then call Decide as often as needed; Decide is
+// safe for concurrent use. A Policy must not be modified after its first
+// Decide.
+type Policy struct {
+	// Source names the file (its URL or path) in reasons.
+	Source string
+	// Runtime names the profile that read it ("flash", "silverlight",
+	// "mozilla"), for reasons.
+	Runtime string
+	// Scope is what the file governs.
+	Scope Scope
+	// Rules are consulted in order; the first rule that matches the
+	// request decides.
+	Rules []Rule
+	// SocketPorts, if not empty, are the only ports the runtime ever opens
+	// a socket to (Silverlight: 4502-4534).
+	SocketPorts PortSet
+	// NeverSent are headers the runtime never sends, whatever the policy
+	// says (Flash's list in SPEC.md 1.6).
+	NeverSent HeaderSet
+	// NormalizeHeader, if set, maps a request header name before it is
+	// compared with NeverSent (Flash reads '_' as '-').
+	NormalizeHeader func(string) string
+	// Disabled, if set, says why the file grants nothing although it was
+	// read (a meta-policy that switches it off). Every decision but a
+	// same-origin one is then a denial with this reason.
+	Disabled string
+
+	once sync.Once
+	idx  *index
+}
+
+// index narrows the rules to consult by the caller's host: rules with a
+// "*" caller, rules naming the host exactly, and rules with a wildcard on
+// one of the host's parent domains. Without it a policy of 10,000 domain
+// entries would compare every one of them on each request.
+type index struct {
+	any    []int
+	exact  map[string][]int
+	suffix map[string][]int
+}
+
+func (p *Policy) index() *index {
+	p.once.Do(func() {
+		ix := &index{exact: map[string][]int{}, suffix: map[string][]int{}}
+		for i := range p.Rules {
+			for _, c := range p.Rules[i].Callers {
+				switch c.Host.kind {
+				case hostAny:
+					ix.any = appendOnce(ix.any, i)
+				case hostExact, hostIP:
+					ix.exact[c.Host.host] = appendOnce(ix.exact[c.Host.host], i)
+				case hostSuffix:
+					ix.suffix[c.Host.host] = appendOnce(ix.suffix[c.Host.host], i)
+				}
+			}
+		}
+		p.idx = ix
+	})
+	return p.idx
+}
+
+func appendOnce(s []int, i int) []int {
+	if len(s) > 0 && s[len(s)-1] == i {
+		return s
+	}
+	return append(s, i)
+}
+
+// candidates returns, in rule order, the rules that may admit host.
+func (ix *index) candidates(host string, buf []int) []int {
+	out := append(buf[:0], ix.any...)
+	n := 0
+	if host != "" {
+		out = append(out, ix.exact[host]...)
+		n++
+		for h := host; ; {
+			out = append(out, ix.suffix[h]...)
+			n++
+			i := strings.IndexByte(h, '.')
+			if i < 0 {
+				break
+			}
+			h = h[i+1:]
+		}
+	}
+	if n > 0 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
+}
+
+// Code says why a decision came out as it did.
+type Code int
+
+// Decision codes. Allowed decisions have SameOrigin or Granted.
+const (
+	// SameOrigin: the target is on the caller's own scheme, host and
+	// port; no policy is needed (never for sockets). Lookups decide this
+	// before consulting any file; Decide never does.
+	SameOrigin Code = iota + 1
+	// Granted: Rule admitted the request.
+	Granted
+	// Rejected: the runtime rejected the policy file whole, so it grants
+	// nothing. Set by the format packages; Detail says why.
+	Rejected
+	// NoPolicy: there was no policy file to consult. Detail says why.
+	NoPolicy
+	// Disabled: the file was read but a meta-policy switched it off.
+	// Detail says why.
+	Disabled
+	// OutOfScope: the file does not govern this target.
+	OutOfScope
+	// RuntimeLimit: the runtime never makes such a request (a socket port
+	// it refuses, a header it never sends). Detail names it.
+	RuntimeLimit
+	// NoCaller: no rule admits the caller. Rule, if set, is a rule whose
+	// host pattern matched but whose scheme, port or path did not.
+	NoCaller
+	// NotSecure: Rule admits the caller only over HTTPS.
+	NotSecure
+	// MethodNotAllowed: Rule admits the caller but not the method.
+	MethodNotAllowed
+	// HeaderNotAllowed: Rule admits the caller but not header Detail.
+	HeaderNotAllowed
+	// NotGranted: Rule admits the caller but grants other paths or ports.
+	NotGranted
+	// PathCharacters: Rule grants the target, but its raw path breaks the
+	// path-character rule.
+	PathCharacters
+)
+
+var codeNames = [...]string{
+	SameOrigin:       "same-origin",
+	Granted:          "granted",
+	Rejected:         "rejected",
+	NoPolicy:         "no-policy",
+	Disabled:         "disabled",
+	OutOfScope:       "out-of-scope",
+	RuntimeLimit:     "runtime-limit",
+	NoCaller:         "no-caller",
+	NotSecure:        "not-secure",
+	MethodNotAllowed: "method-not-allowed",
+	HeaderNotAllowed: "header-not-allowed",
+	NotGranted:       "not-granted",
+	PathCharacters:   "path-characters",
+}
+
+// String returns a short stable name for the code, such as "not-granted".
+func (c Code) String() string {
+	if c > 0 && int(c) < len(codeNames) {
+		return codeNames[c]
+	}
+	return fmt.Sprintf("Code(%d)", int(c))
+}
+
+// Decision is the answer to a Request, with what it rests on.
+type Decision struct {
+	Allowed bool
+	Code    Code
+	// Source and Runtime are the policy's.
+	Source  string
+	Runtime string
+	// Rule is the rule that granted, or for a denial the rule that came
+	// closest to granting; nil when no rule is involved.
+	Rule *Rule
+	// Caller is the caller pattern of Rule that admitted the caller.
+	Caller *Caller
+	// Grant describes the path or port grant of Rule that matched.
+	Grant string
+	// Detail is the header, method, limit or message the Code refers to.
+	Detail string
+	// Request is the question asked.
+	Request Request
+}
+
+// Pos returns the position of the deciding rule, or the zero Pos.
+func (d Decision) Pos() Pos {
+	if d.Rule == nil {
+		return Pos{}
+	}
+	return d.Rule.Pos
+}
+
+// Reason explains the decision in one line.
+func (d Decision) Reason() string {
+	req := &d.Request
+	in := ""
+	if d.Source != "" {
+		in = " in " + d.Source
+	}
+	rule := ""
+	if d.Rule != nil {
+		rule = d.Rule.Name
+		if rule == "" {
+			rule = "rule at " + d.Rule.Pos.String()
+		}
+	}
+	who := req.Origin.String()
+	switch d.Code {
+	case SameOrigin:
+		return fmt.Sprintf("%s is on the caller's own site %s; no policy is needed", req.Target, req.Origin.Root())
+	case Granted:
+		s := fmt.Sprintf("%s%s admits %s", rule, in, who)
+		if d.Caller != nil {
+			s += " by " + d.Caller.describe()
+			if d.Caller.Pos.IsValid() {
+				s += " (" + d.Caller.Pos.String() + ")"
+			}
+		}
+		if d.Grant != "" {
+			s += " and grants " + d.Grant
+		}
+		return s
+	case Rejected:
+		return fmt.Sprintf("the %s runtime rejects %s: %s", d.Runtime, sourceOr(d.Source, "the policy file"), d.Detail)
+	case NoPolicy:
+		return d.Detail
+	case Disabled:
+		return fmt.Sprintf("%s grants nothing: %s", sourceOr(d.Source, "the policy file"), d.Detail)
+	case OutOfScope:
+		return fmt.Sprintf("%s governs %s, not %s", sourceOr(d.Source, "the policy"), d.Detail, req.Target)
+	case RuntimeLimit:
+		return d.Detail
+	case NoCaller:
+		s := fmt.Sprintf("no rule%s admits %s", in, who)
+		if d.Rule != nil {
+			s += fmt.Sprintf(" (%s names its host but a different scheme, port or path)", rule)
+		} else if d.Detail != "" {
+			s += " (it admits " + d.Detail + ")"
+		}
+		return s
+	case NotSecure:
+		return fmt.Sprintf("%s%s admits %s only over HTTPS (secure)", rule, in, req.Origin.Root())
+	case MethodNotAllowed:
+		return fmt.Sprintf("%s%s admits %s but not method %s", rule, in, who, req.method())
+	case HeaderNotAllowed:
+		return fmt.Sprintf("%s%s admits %s but not request header %s", rule, in, who, d.Detail)
+	case NotGranted:
+		what := req.Target.Path
+		if req.Target.IsSocket() {
+			what = fmt.Sprintf("port %d", req.Target.Port)
+		} else if req.Target.RawPath != "" && req.Target.RawPath != req.Target.Path {
+			what = fmt.Sprintf("%s (%q read unescaped and without dot-segments)", what, req.Target.RawPath)
+		}
+		return fmt.Sprintf("%s%s admits %s but does not grant %s%s", rule, in, who, what, d.Detail)
+	case PathCharacters:
+		return fmt.Sprintf("%s%s grants %s, but the target's path %q contains %s, which the path-character rule forbids", rule, in, req.Target.Path, req.Target.RawPath, d.Detail)
+	}
+	return "no decision"
+}
+
+func sourceOr(src, alt string) string {
+	if src == "" {
+		return alt
+	}
+	return src
+}
+
+// String returns "allow: REASON" or "deny: REASON".
+func (d Decision) String() string {
+	if d.Allowed {
+		return "allow: " + d.Reason()
+	}
+	return "deny: " + d.Reason()
+}
+
+// Deny returns a denial that no rule made, such as a rejected or missing
+// file; code is Rejected or NoPolicy, detail says why.
+func Deny(req Request, code Code, runtime, source, detail string) Decision {
+	return Decision{Code: code, Runtime: runtime, Source: source, Detail: detail, Request: req}
+}
+
+// Decide judges the request against the policy alone: the target must be
+// within the policy's Scope and within the runtime's limits, and the first
+// rule that admits the caller, the method, every header and the target
+// decides. When no rule does, the denial names the rule that came closest
+// and what it lacked.
+//
+// Decide does not apply the same-origin shortcut of the runtimes' lookups
+// (a caller may reach its own site without any policy); see
+// Request.SameOrigin.
+func (p *Policy) Decide(req Request) Decision {
+	d := Decision{Source: p.Source, Runtime: p.Runtime, Request: req}
+	o, t := &req.Origin, &req.Target
+	if p.Disabled != "" {
+		d.Code, d.Detail = Disabled, p.Disabled
+		return d
+	}
+	if !p.Scope.Contains(*t) {
+		d.Code, d.Detail = OutOfScope, p.Scope.String()
+		return d
+	}
+	if t.IsSocket() && !p.SocketPorts.Empty() && !p.SocketPorts.Contains(t.Port) {
+		d.Code = RuntimeLimit
+		d.Detail = fmt.Sprintf("the %s runtime opens sockets only to ports %s, not %d", p.Runtime, p.SocketPorts, t.Port)
+		return d
+	}
+	if !t.IsSocket() && !p.NeverSent.Empty() {
+		for _, h := range req.Headers {
+			n := h
+			if p.NormalizeHeader != nil {
+				n = p.NormalizeHeader(h)
+			}
+			if p.NeverSent.Contains(n) {
+				d.Code = RuntimeLimit
+				d.Detail = fmt.Sprintf("the %s runtime never sends request header %s, whatever the policy says", p.Runtime, h)
+				return d
+			}
+		}
+	}
+
+	var buf [16]int
+	best, bestScore := Decision{Code: NoCaller}, -1
+	for _, i := range p.index().candidates(o.Host, buf[:0]) {
+		r := &p.Rules[i]
+		out, score := r.judge(&req)
+		if out.Code == Granted || out.Code == PathCharacters {
+			out.Allowed = out.Code == Granted
+			out.Source, out.Runtime, out.Request = p.Source, p.Runtime, req
+			return out
+		}
+		if out.Rule != nil && score > bestScore {
+			best, bestScore = out, score
+		}
+	}
+	if best.Code == NoCaller && best.Rule == nil {
+		best.Detail = p.callerSummary()
+	}
+	best.Source, best.Runtime, best.Request = p.Source, p.Runtime, req
+	return best
+}
+
+// callerSummary lists the first few caller patterns of the policy, for a
+// denial that no rule admits the caller.
+func (p *Policy) callerSummary() string {
+	const most = 4
+	var parts []string
+	n := 0
+	for i := range p.Rules {
+		for j := range p.Rules[i].Callers {
+			if n < most {
+				parts = append(parts, p.Rules[i].Callers[j].describe())
+			}
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return "no caller at all"
+	case n > most:
+		parts = append(parts, fmt.Sprintf("%d more", n-most))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// judge matches one rule against the request. It returns Granted or
+// PathCharacters when the rule decides. Otherwise the code is the first
+// part of the rule that fails, in the order caller, secure, method,
+// headers, target; and the score ranks how close the rule came, so a denial
+// can name the most telling rule: a rule that grants this very target
+// beats one that grants something else of its kind (paths, or ports),
+// which beats one that grants nothing of the kind; then the later the
+// failing part, the closer.
+func (r *Rule) judge(req *Request) (Decision, int) {
+	var caller *Caller
+	hostOnly := false
+	for i := range r.Callers {
+		c := &r.Callers[i]
+		if c.Match(req.Origin) {
+			caller = c
+			break
+		}
+		if c.Host.Match(req.Origin.Host) {
+			hostOnly = true
+		}
+	}
+	if caller == nil && !hostOnly {
+		return Decision{Code: NoCaller}, -1
+	}
+	d := Decision{Rule: r, Caller: caller}
+	t := &req.Target
+
+	// What the rule grants of the target, whatever else fails.
+	var grant *PathScope
+	grants, sameKind := false, false
+	if t.IsSocket() {
+		sameKind = !r.Ports.Empty()
+		grants = r.Ports.Contains(t.Port)
+	} else {
+		sameKind = len(r.Paths) > 0
+		for i := range r.Paths {
+			if r.Paths[i].Contains(t.Path) {
+				grant, grants = &r.Paths[i], true
+				break
+			}
+		}
+	}
+	score := 0
+	if grants {
+		score += 100
+	}
+	if sameKind {
+		score += 50
+	}
+
+	switch {
+	case caller == nil:
+		d.Code = NoCaller
+	case r.Secure && (t.Scheme == "https" || t.IsSocket()) && !req.Origin.Secure():
+		d.Code = NotSecure
+	case !t.IsSocket() && !r.Methods.Contains(req.method()):
+		d.Code = MethodNotAllowed
+	case !t.IsSocket() && !r.headersAllowed(req, &d):
+		d.Code = HeaderNotAllowed
+	case !grants:
+		d.Code = NotGranted
+		switch {
+		case !t.IsSocket():
+			d.Detail = r.describePaths()
+		case r.PortsText != "":
+			d.Detail = " (it grants " + r.PortsText + ")"
+		case r.Ports.Empty():
+			d.Detail = " (it grants no socket ports)"
+		}
+	case t.IsSocket():
+		d.Code, d.Grant = Granted, fmt.Sprintf("port %d", t.Port)
+		if r.PortsText != "" {
+			d.Grant += " (" + r.PortsText + ")"
+		}
+	default:
+		d.Grant = grant.describe()
+		if grant.Pos.IsValid() {
+			d.Grant += " (" + grant.Pos.String() + ")"
+		}
+		d.Code = Granted
+		if r.PathChars && UnsafePathChars(t.RawPath) {
+			d.Code = PathCharacters
+			switch {
+			case strings.Contains(t.RawPath, "%"):
+				d.Detail = `"%"`
+			case strings.Contains(t.RawPath, ".."):
+				d.Detail = `".."`
+			default:
+				d.Detail = `"./"`
+			}
+		}
+	}
+	return d, score + int(d.Code)
+}
+
+// headersAllowed reports whether the rule admits every request header,
+// recording the first it does not admit in d.Detail. Content-Type is never
+// a custom header.
+func (r *Rule) headersAllowed(req *Request, d *Decision) bool {
+	for _, h := range req.Headers {
+		if !strings.EqualFold(h, "Content-Type") && !r.Headers.Contains(h) {
+			d.Detail = h
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Rule) describePaths() string {
+	if len(r.Paths) == 0 {
+		return " (it grants no HTTP paths)"
+	}
+	const most = 3
+	var parts []string
+	for i, s := range r.Paths {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("%d more", len(r.Paths)-most))
+			break
+		}
+		parts = append(parts, s.describe())
+	}
+	return " (it grants " + strings.Join(parts, ", ") + ")"
+}
