@@ -21,11 +21,11 @@ const (
 type hostKind uint8
 
 const (
-	hostNever   hostKind = iota // zero value: matches nothing
-	hostAny                     // "*": every caller, with or without a host
-	hostExact                   // one name
-	hostIP                      // one IP literal
-	hostSuffix                  // "*.name"
+	hostNever  hostKind = iota // zero value: matches nothing
+	hostAny                    // "*": every caller, with or without a host
+	hostExact                  // one name
+	hostIP                     // one IP literal
+	hostSuffix                 // "*.name"
 )
 
 // HostPattern is a compiled host pattern. The zero value matches nothing.
