@@ -178,63 +178,66 @@ type Policy struct {
 	idx  *index
 }
 
-// index narrows the rules to consult by the caller's host: rules with a
-// "*" caller, rules naming the host exactly, and rules with a wildcard on
+// index narrows the callers to compare by the caller's host: callers that
+// are "*", callers naming the host exactly, and callers with a wildcard on
 // one of the host's parent domains. Without it a policy of 10,000 domain
 // entries would compare every one of them on each request.
 type index struct {
-	any    []int
-	exact  map[string][]int
-	suffix map[string][]int
+	any    []ref
+	exact  map[string][]ref
+	suffix map[string][]ref
+	// summary lists the first few caller patterns, for a denial that no
+	// rule admits the caller.
+	summary string
+}
+
+// ref names one caller of one rule.
+type ref struct{ rule, caller int32 }
+
+func (a ref) compare(b ref) int {
+	if a.rule != b.rule {
+		return int(a.rule - b.rule)
+	}
+	return int(a.caller - b.caller)
 }
 
 func (p *Policy) index() *index {
 	p.once.Do(func() {
-		ix := &index{exact: map[string][]int{}, suffix: map[string][]int{}}
+		ix := &index{exact: map[string][]ref{}, suffix: map[string][]ref{}}
 		for i := range p.Rules {
-			for _, c := range p.Rules[i].Callers {
+			for j, c := range p.Rules[i].Callers {
+				r := ref{int32(i), int32(j)}
 				switch c.Host.kind {
 				case hostAny:
-					ix.any = appendOnce(ix.any, i)
+					ix.any = append(ix.any, r)
 				case hostExact, hostIP:
-					ix.exact[c.Host.host] = appendOnce(ix.exact[c.Host.host], i)
+					ix.exact[c.Host.host] = append(ix.exact[c.Host.host], r)
 				case hostSuffix:
-					ix.suffix[c.Host.host] = appendOnce(ix.suffix[c.Host.host], i)
+					ix.suffix[c.Host.host] = append(ix.suffix[c.Host.host], r)
 				}
 			}
 		}
+		ix.summary = p.callerSummary()
 		p.idx = ix
 	})
 	return p.idx
 }
 
-func appendOnce(s []int, i int) []int {
-	if len(s) > 0 && s[len(s)-1] == i {
-		return s
-	}
-	return append(s, i)
-}
-
-// candidates returns, in rule order, the rules that may admit host.
-func (ix *index) candidates(host string, buf []int) []int {
+// candidates returns, in rule and caller order, the callers that may admit
+// host.
+func (ix *index) candidates(host string, buf []ref) []ref {
 	out := append(buf[:0], ix.any...)
-	n := 0
 	if host != "" {
 		out = append(out, ix.exact[host]...)
-		n++
 		for h := host; ; {
 			out = append(out, ix.suffix[h]...)
-			n++
 			i := strings.IndexByte(h, '.')
 			if i < 0 {
 				break
 			}
 			h = h[i+1:]
 		}
-	}
-	if n > 0 {
-		slices.Sort(out)
-		out = slices.Compact(out)
+		slices.SortFunc(out, ref.compare)
 	}
 	return out
 }
@@ -459,11 +462,19 @@ func (p *Policy) Decide(req Request) Decision {
 		}
 	}
 
-	var buf [16]int
+	var buf [16]ref
+	ix := p.index()
+	cands := ix.candidates(o.Host, buf[:0])
 	best, bestScore := Decision{Code: NoCaller}, -1
-	for _, i := range p.index().candidates(o.Host, buf[:0]) {
-		r := &p.Rules[i]
-		out, score := r.judge(&req)
+	for len(cands) > 0 {
+		// The run of candidates that belong to one rule.
+		n := 1
+		for n < len(cands) && cands[n].rule == cands[0].rule {
+			n++
+		}
+		r := &p.Rules[cands[0].rule]
+		out, score := r.judge(&req, cands[:n])
+		cands = cands[n:]
 		if out.Code == Granted || out.Code == PathCharacters {
 			out.Allowed = out.Code == Granted
 			out.Source, out.Runtime, out.Request = p.Source, p.Runtime, req
@@ -474,7 +485,7 @@ func (p *Policy) Decide(req Request) Decision {
 		}
 	}
 	if best.Code == NoCaller && best.Rule == nil {
-		best.Detail = p.callerSummary()
+		best.Detail = ix.summary
 	}
 	best.Source, best.Runtime, best.Request = p.Source, p.Runtime, req
 	return best
@@ -511,11 +522,14 @@ func (p *Policy) callerSummary() string {
 // beats one that grants something else of its kind (paths, or ports),
 // which beats one that grants nothing of the kind; then the later the
 // failing part, the closer.
-func (r *Rule) judge(req *Request) (Decision, int) {
+//
+// Only the callers in refs (callers of r whose host pattern may admit the
+// request's host, in order) are compared.
+func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
 	var caller *Caller
 	hostOnly := false
-	for i := range r.Callers {
-		c := &r.Callers[i]
+	for _, ref := range refs {
+		c := &r.Callers[ref.caller]
 		if c.Match(req.Origin) {
 			caller = c
 			break
