@@ -198,6 +198,19 @@ func (c *Caller) Match(o Origin) bool {
 		c.Host.Match(o.Host)
 }
 
+// mismatch says which part of o other than the host c does not admit.
+func (c *Caller) mismatch(o Origin) string {
+	switch {
+	case c.Scheme != "" && c.Scheme != o.Scheme:
+		return fmt.Sprintf("only over %s, not %s", c.Scheme, o.Scheme)
+	case c.Port != 0 && c.Port != o.Port:
+		return fmt.Sprintf("only on port %d, not %d", c.Port, o.Port)
+	case c.Path != "" && c.Path != o.Path:
+		return fmt.Sprintf("only the caller %s, not %s", escapePath(c.Path), escapePath(o.Path))
+	}
+	return "not this caller"
+}
+
 func (c *Caller) describe() string {
 	if c.Text != "" {
 		return fmt.Sprintf("%q", c.Text)

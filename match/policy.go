@@ -266,8 +266,9 @@ const (
 	// RuntimeLimit: the runtime never makes such a request (a socket port
 	// it refuses, a header it never sends). Detail names it.
 	RuntimeLimit
-	// NoCaller: no rule admits the caller. Rule, if set, is a rule whose
-	// host pattern matched but whose scheme, port or path did not.
+	// NoCaller: no rule admits the caller. Rule and Caller, if set, are a
+	// rule and its caller pattern whose host matched but whose scheme,
+	// port or path did not.
 	NoCaller
 	// NotSecure: Rule admits the caller only over HTTPS.
 	NotSecure
@@ -376,8 +377,12 @@ func (d Decision) Reason() string {
 		return d.Detail
 	case NoCaller:
 		s := fmt.Sprintf("no rule%s admits %s", in, who)
-		if d.Rule != nil {
-			s += fmt.Sprintf(" (%s names its host but a different scheme, port or path)", rule)
+		if d.Rule != nil && d.Caller != nil {
+			s += fmt.Sprintf(" (%s admits its host by %s", rule, d.Caller.describe())
+			if d.Caller.Pos.IsValid() {
+				s += " at " + d.Caller.Pos.String()
+			}
+			s += ", but " + d.Caller.mismatch(req.Origin) + ")"
 		} else if d.Detail != "" {
 			s += " (it admits " + d.Detail + ")"
 		}
@@ -397,7 +402,11 @@ func (d Decision) Reason() string {
 		}
 		return fmt.Sprintf("%s%s admits %s but does not grant %s%s", rule, in, who, what, d.Detail)
 	case PathCharacters:
-		return fmt.Sprintf("%s%s grants %s, but the target's path %q contains %s, which the path-character rule forbids", rule, in, req.Target.Path, req.Target.RawPath, d.Detail)
+		raw := req.Target.RawPath
+		if raw == "" {
+			raw = req.Target.Path
+		}
+		return fmt.Sprintf("%s%s grants %s by %s, but the raw path contains %s, which the path-character rule forbids", rule, in, raw, d.Grant, d.Detail)
 	}
 	return "no decision"
 }
@@ -526,22 +535,24 @@ func (p *Policy) callerSummary() string {
 // Only the callers in refs (callers of r whose host pattern may admit the
 // request's host, in order) are compared.
 func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
-	var caller *Caller
-	hostOnly := false
+	var caller, near *Caller
 	for _, ref := range refs {
 		c := &r.Callers[ref.caller]
 		if c.Match(req.Origin) {
 			caller = c
 			break
 		}
-		if c.Host.Match(req.Origin.Host) {
-			hostOnly = true
+		if near == nil && c.Host.Match(req.Origin.Host) {
+			near = c
 		}
 	}
-	if caller == nil && !hostOnly {
+	if caller == nil && near == nil {
 		return Decision{Code: NoCaller}, -1
 	}
 	d := Decision{Rule: r, Caller: caller}
+	if caller == nil {
+		d.Caller = near
+	}
 	t := &req.Target
 
 	// What the rule grants of the target, whatever else fails.
