@@ -342,6 +342,12 @@ func (p *parser) syntaxError(d *xml.Decoder, err error) error {
 		off -= n
 	case strings.Contains(msg, "invalid UTF-8"):
 		off = firstInvalidUTF8(p.src)
+	case strings.HasPrefix(msg, "invalid character entity"):
+		// The decoder has read the whole reference; point at its "&".
+		if i := bytes.LastIndexByte(p.src[:min(off, len(p.src))], '&'); i >= 0 {
+			off = i
+		}
+		msg += " (only the five predefined entities and character references are read; entities declared in a DTD are never expanded)"
 	}
 	return &Error{Pos: p.pos.at(p.src, off), Msg: msg}
 }
@@ -368,7 +374,13 @@ func (p *parser) token(tok xml.Token, start, end int, first bool) error {
 	case xml.CharData:
 		if len(p.stack) > 0 {
 			top := p.stack[len(p.stack)-1]
-			top.Text = append(top.Text, Text{Pos: p.pos.at(p.src, start), Data: string(t)})
+			// Point at the first character that is not whitespace, where
+			// a reader looks for the stray text.
+			at := start
+			if i := strings.IndexFunc(string(p.src[start:end]), func(r rune) bool { return !isSpaceRune(r) }); i >= 0 {
+				at += i
+			}
+			top.Text = append(top.Text, Text{Pos: p.pos.at(p.src, at), Data: string(t)})
 			return nil
 		}
 		if !isSpace(string(t)) {
