@@ -1,0 +1,224 @@
+package clientaccess
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// CompileOptions say where a policy file came from.
+type CompileOptions struct {
+	// Source names the file in reasons: its URL, or a path.
+	Source string
+	// Scope is what the file governs. The zero Scope means the site of
+	// whatever target is asked about, as when one file is checked alone.
+	Scope match.Scope
+	// PermittedCrossDomainPolicies is the X-Permitted-Cross-Domain-Policies
+	// header the crossdomain.xml response carried, if any. Only
+	// CompileCrossDomain uses it.
+	PermittedCrossDomainPolicies string
+}
+
+// socketPorts is the only range Silverlight opens sockets to.
+var socketPorts = match.Ports(match.PortRange{Lo: MinSocketPort, Hi: MaxSocketPort})
+
+// Compile turns the policy into rules for match, with Silverlight's
+// semantics (SPEC.md 2.3-2.6): every <allow-from> of a <policy> becomes one
+// rule that admits its domains, GET and POST plus its http-methods, its
+// http-request-headers plus Content-Type, and grants every resource and
+// TCP socket range of the policy's <grant-to> elements. The path-character
+// rule applies to every rule unless the whole file is exactly one policy
+// with one grant-to holding one <resource path="/" include-subpaths="true"/>.
+//
+// Domain URIs that can never match are left out (Parse reports them).
+// Compile the Policy Parse returned without error; a rejected file grants
+// nothing.
+func (p *Policy) Compile(opt CompileOptions) *match.Policy {
+	mp := &match.Policy{
+		Source:      opt.Source,
+		Runtime:     "silverlight",
+		Scope:       opt.Scope,
+		SocketPorts: socketPorts,
+	}
+	pathChars := !p.opensEverything()
+	for _, cda := range p.CrossDomainAccess {
+		for _, rule := range cda.Policies {
+			var paths []match.PathScope
+			var ports []match.PortRange
+			var portTexts []string
+			for _, g := range rule.GrantTo {
+				for _, res := range g.Resources {
+					paths = append(paths, match.PathScope{
+						Path:     res.Path,
+						Subpaths: res.IncludeSubpaths,
+						Text:     resourceText(res),
+						Pos:      res.Pos,
+					})
+				}
+				for _, sr := range g.SocketResources {
+					ports = append(ports, sr.Port)
+					portTexts = append(portTexts, fmt.Sprintf("<socket-resource port=%q> (%s)", sr.Port.String(), sr.Pos))
+				}
+			}
+			for i, af := range rule.AllowFrom {
+				name := fmt.Sprintf("<policy> at %s", rule.Pos)
+				if len(rule.AllowFrom) > 1 {
+					name = fmt.Sprintf("<policy> at %s (<allow-from> #%d at %s)", rule.Pos, i+1, af.Pos)
+				}
+				mr := match.Rule{
+					Name:      name,
+					Pos:       rule.Pos,
+					Methods:   methods(af.HTTPMethods),
+					Headers:   match.ParseHeaderList(af.HTTPRequestHeaders),
+					Paths:     paths,
+					Ports:     match.Ports(ports...),
+					PortsText: strings.Join(portTexts, ", "),
+					PathChars: pathChars,
+				}
+				for _, d := range af.Domains {
+					c, err := parseDomainURI(d.URI)
+					if err != nil {
+						continue
+					}
+					c.Pos = d.Pos
+					mr.Callers = append(mr.Callers, c)
+				}
+				mp.Rules = append(mp.Rules, mr)
+			}
+		}
+	}
+	return mp
+}
+
+func resourceText(r Resource) string {
+	if r.IncludeSubpaths {
+		return fmt.Sprintf("<resource path=%q include-subpaths=\"true\">", r.Path)
+	}
+	return fmt.Sprintf("<resource path=%q>", r.Path)
+}
+
+// methods returns GET and POST, which Silverlight always allows, plus the
+// methods of an http-methods value ("*" for all). SPEC.md 2.4 decides that
+// a comma-separated list allows the methods it names.
+func methods(httpMethods string) match.MethodSet {
+	m := match.Methods("GET", "POST")
+	for _, item := range strings.Split(httpMethods, ",") {
+		m = m.With(item)
+	}
+	return m
+}
+
+// opensEverything reports the single exception to the path-character rule
+// (SPEC.md 2.5): the file is exactly one policy with one grant-to holding
+// one <resource path="/" include-subpaths="true"/> and nothing else.
+func (p *Policy) opensEverything() bool {
+	var only *Rule
+	for i := range p.CrossDomainAccess {
+		for j := range p.CrossDomainAccess[i].Policies {
+			if only != nil {
+				return false
+			}
+			only = &p.CrossDomainAccess[i].Policies[j]
+		}
+	}
+	if only == nil || len(only.GrantTo) != 1 {
+		return false
+	}
+	g := only.GrantTo[0]
+	return len(g.SocketResources) == 0 && len(g.Resources) == 1 &&
+		g.Resources[0].Path == "/" && g.Resources[0].IncludeSubpaths
+}
+
+// parseDomainURI compiles a <domain uri="…"> value (SPEC.md 2.3):
+//
+//   - "*": every caller, of any scheme, local files included;
+//   - "http://*", "https://*": every caller of that scheme on its
+//     default port;
+//   - "file:///": callers loaded from file:;
+//   - "scheme://host[:port][/]": callers whose scheme, host and port
+//     (default ports filled in) are exactly these; "*.example.com" as the
+//     host also admits example.com and every host under it, at a label
+//     boundary (SPEC.md decides against Moonlight's plain suffix test);
+//   - "scheme://host[:port]/path/app.xap": only that exact XAP.
+//
+// A bare host without a scheme, another scheme, a wildcard anywhere else, a
+// query or fragment, or user information never matches; Silverlight denied
+// these and so does this function, with an error saying why.
+func parseDomainURI(uri string) (match.Caller, error) {
+	c := match.Caller{Text: uri}
+	never := func(format string, args ...any) (match.Caller, error) {
+		return match.Caller{}, &match.PatternError{Pattern: uri, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch uri {
+	case "*":
+		c.Host = match.AnyHost
+		return c, nil
+	case "file:///":
+		c.Scheme, c.Host = "file", match.AnyHost
+		return c, nil
+	case "":
+		return never("it is empty")
+	}
+	scheme, rest, ok := strings.Cut(uri, "://")
+	if !ok {
+		return never("a domain without a scheme never matches; write http://%s or https://%s", uri, uri)
+	}
+	scheme = strings.ToLower(scheme)
+	if scheme != "http" && scheme != "https" {
+		if scheme == "file" {
+			return never(`local files are admitted by "file:///" exactly`)
+		}
+		return never("scheme %q is not a caller's scheme", scheme)
+	}
+	c.Scheme = scheme
+	if rest == "*" {
+		c.Host, c.Port = match.AnyHost, match.DefaultPort(scheme)
+		return c, nil
+	}
+	if strings.ContainsAny(rest, "?#") {
+		return never("a query or fragment never matches a caller")
+	}
+	authority, path := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		authority, path = rest[:i], rest[i:]
+	}
+	if strings.Contains(authority, "@") {
+		return never("user information never matches a caller")
+	}
+	host, port := authority, ""
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.HasSuffix(authority, "]") {
+		host, port = authority[:i], authority[i+1:]
+	}
+	if host == "*" {
+		return never(`only "http://*" and "https://*" admit every host of a scheme, without a port or path`)
+	}
+	hp, err := match.ParseHostPattern(host, match.WildcardWithApex)
+	if err != nil {
+		var pe *match.PatternError
+		if errors.As(err, &pe) {
+			return never("%s", pe.Reason)
+		}
+		return never("%v", err)
+	}
+	c.Host = hp
+	c.Port = match.DefaultPort(scheme)
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return never("port %q is not in 1-65535", port)
+		}
+		c.Port = n
+	}
+	if path != "" && path != "/" {
+		unescaped, err := url.PathUnescape(path)
+		if err != nil {
+			return never("path %q: %v", path, err)
+		}
+		c.Path = unescaped
+	}
+	return c, nil
+}
