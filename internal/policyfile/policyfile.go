@@ -1,0 +1,183 @@
+// Package policyfile reads one policy file of any format under any runtime
+// profile: what `xdpolicy check` and `xdpolicy lint` do with a FILE, and
+// what the conformance tests do with a vector's policy.
+package policyfile
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/xdpolicy/xdpolicy/clientaccess"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// Format is a policy file format.
+type Format string
+
+// The formats.
+const (
+	CrossDomain  Format = "crossdomain"  // crossdomain.xml (Flash)
+	ClientAccess Format = "clientaccess" // clientaccesspolicy.xml (Silverlight)
+	MozPolicy    Format = "mozpolicy"    // cross-domain-policy.xml (the Mozilla draft)
+)
+
+// Formats lists the formats in the order help texts name them.
+var Formats = []Format{CrossDomain, ClientAccess, MozPolicy}
+
+// Runtime is a runtime profile.
+type Runtime string
+
+// The runtime profiles.
+const (
+	Flash       Runtime = "flash"
+	Silverlight Runtime = "silverlight"
+	Mozilla     Runtime = "mozilla"
+)
+
+// Runtimes lists the profiles in the order help texts name them.
+var Runtimes = []Runtime{Flash, Silverlight, Mozilla}
+
+// MozillaNamespace is the draft's namespace URI.
+const MozillaNamespace = "http://somedomain/2005/cross-domain-policy"
+
+// ParseFormat checks a -format value.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("unknown format %q; want crossdomain, clientaccess or mozpolicy", s)
+}
+
+// ParseRuntime checks a -runtime value.
+func ParseRuntime(s string) (Runtime, error) {
+	for _, r := range Runtimes {
+		if string(r) == s {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("unknown runtime %q; want flash, silverlight or mozilla", s)
+}
+
+// DefaultRuntime is the runtime whose own format f is.
+func DefaultRuntime(f Format) Runtime {
+	switch f {
+	case ClientAccess:
+		return Silverlight
+	case MozPolicy:
+		return Mozilla
+	}
+	return Flash
+}
+
+// Detect tells the format from the root element: <access-policy> is
+// Silverlight's; <cross-domain-policy> is Flash's unless it is in the
+// Mozilla draft's namespace or has <allow> children. It scans the text
+// leniently, so that a file too broken to parse still gets the reading
+// (and the rejection) of its own runtime.
+func Detect(b []byte) (Format, error) {
+	name, rest := rootName(b)
+	switch name {
+	case "access-policy":
+		return ClientAccess, nil
+	case "cross-domain-policy":
+		if bytes.Contains(rest, []byte(MozillaNamespace)) || hasStartTag(rest, "allow") {
+			return MozPolicy, nil
+		}
+		return CrossDomain, nil
+	case "":
+		return "", fmt.Errorf("no root element found; name the format with -format crossdomain, clientaccess or mozpolicy")
+	}
+	return "", fmt.Errorf("root element <%s> is not a policy file's; name the format with -format crossdomain, clientaccess or mozpolicy", name)
+}
+
+// rootName returns the name of the first start tag and the text from it on.
+func rootName(b []byte) (string, []byte) {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '<' || i+1 >= len(b) {
+			continue
+		}
+		if c := b[i+1]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80) {
+			continue // not a start tag: <?, <!, </, or stray text
+		}
+		j := i + 1
+		for j < len(b) && !strings.ContainsRune(" \t\r\n/>", rune(b[j])) {
+			j++
+		}
+		return string(b[i+1 : j]), b[i:]
+	}
+	return "", nil
+}
+
+func hasStartTag(b []byte, name string) bool {
+	for _, end := range []string{" ", "/", ">", "\t", "\n", "\r"} {
+		if bytes.Contains(b, []byte("<"+name+end)) {
+			return true
+		}
+	}
+	return false
+}
+
+// UnsupportedError says that a runtime cannot read a format, or that this
+// version does not implement the combination yet.
+type UnsupportedError struct{ Msg string }
+
+func (e *UnsupportedError) Error() string { return e.Msg }
+
+// Reading is the outcome of reading one file under one runtime.
+type Reading struct {
+	Format  Format
+	Runtime Runtime
+	// Diags are the reading's diagnostics.
+	Diags []match.Diagnostic
+	// Err is the runtime's rejection of the whole file, or in a strict
+	// reading the first deviation.
+	Err error
+
+	compile func(source string) *match.Policy
+}
+
+// Read reads b as format f under runtime rt. It fails only when rt cannot
+// read f at all.
+func Read(b []byte, f Format, rt Runtime, strict bool) (*Reading, error) {
+	p := clientaccess.Parser{Strict: strict}
+	rd := &Reading{Format: f, Runtime: rt}
+	switch {
+	case rt == Silverlight && f == ClientAccess:
+		pol, diags, err := p.Parse(b)
+		rd.Diags, rd.Err = diags, err
+		rd.compile = func(src string) *match.Policy { return pol.Compile(clientaccess.CompileOptions{Source: src}) }
+	case rt == Silverlight && f == CrossDomain:
+		pol, diags, err := p.ParseCrossDomain(b)
+		rd.Diags, rd.Err = diags, err
+		rd.compile = func(src string) *match.Policy {
+			return clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: src})
+		}
+	case rt == Silverlight || f == ClientAccess:
+		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
+	case rt == Mozilla && f != MozPolicy, rt != Mozilla && f == MozPolicy:
+		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
+	default:
+		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime's reading of %s files is not implemented yet; only -runtime silverlight is available in this version", rt, f)}
+	}
+	return rd, nil
+}
+
+// Decide judges req against the file, read as the master policy of the
+// target's site (for a socket, as the file served from the runtime's
+// policy port). A file the runtime rejects denies.
+func (rd *Reading) Decide(source string, req match.Request) match.Decision {
+	if rd.Err != nil {
+		return match.Deny(req, match.Rejected, string(rd.Runtime), source, rd.Err.Error())
+	}
+	if rd.Runtime == Silverlight && rd.Format == CrossDomain && req.Target.IsSocket() {
+		return match.Deny(req, match.NoPolicy, string(rd.Runtime), source,
+			"Silverlight reads socket policies only as clientaccesspolicy.xml from port 943, never crossdomain.xml")
+	}
+	if rd.Runtime == Silverlight && req.Target.Scheme == "xmlsocket" {
+		req.Target.Scheme = "tcp"
+	}
+	return rd.compile(source).Decide(req)
+}
