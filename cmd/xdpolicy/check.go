@@ -1,0 +1,199 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/xdpolicy/xdpolicy/internal/policyfile"
+	"github.com/xdpolicy/xdpolicy/internal/xmldoc"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+type checkFlags struct {
+	origin, target, runtime, format, method, typ string
+	headers                                      stringsFlag
+	json                                         bool
+}
+
+func (f *checkFlags) set(fs *flag.FlagSet) {
+	fs.StringVar(&f.origin, "origin", "", "URL the caller (SWF, XAP or page) was loaded from (required)")
+	fs.StringVar(&f.target, "target", "", "what the caller wants: an http(s):// URL, or a socket as xmlsocket://host:port or tcp://host:port (required)")
+	fs.StringVar(&f.runtime, "runtime", "", "whose rules decide: flash, silverlight or mozilla (default: the format's own runtime)")
+	fs.StringVar(&f.format, "format", "", "the file's format: crossdomain, clientaccess or mozpolicy (default: detected from the root element)")
+	fs.StringVar(&f.method, "method", "GET", "HTTP method of the request")
+	fs.Var(&f.headers, "header", "name of a request header the caller sets (repeatable)")
+	fs.StringVar(&f.typ, "type", "", "service type for the Mozilla draft: xml, soap, load or save")
+	fs.BoolVar(&f.json, "json", false, "print the decision as one JSON object")
+}
+
+func checkCommand() *command {
+	cmd := &command{
+		name:    "check",
+		summary: "judge one request against one policy file",
+		usage:   "check -origin URL -target TARGET [-runtime R] [-format F] [-method M] [-header NAME]... [-type T] [-json] FILE",
+		help: `FILE is read as the master policy of the target's site; for a socket target,
+as the file the runtime's policy port serves. FILE may be - for standard input.
+
+check prints "allow: REASON" and exits 0, or "deny: REASON" and exits 1. A file
+the runtime rejects whole denies. Usage errors and unreadable input exit 2.
+
+Example:
+
+	xdpolicy check -origin http://app.example.net/app.xap \
+	    -target http://api.example.com/data/feed.xml \
+	    testdata/examples/clientaccesspolicy.xml
+`,
+	}
+	cmd.flags = func(c *cli) *flag.FlagSet {
+		fs := flag.NewFlagSet("check", flag.ContinueOnError)
+		new(checkFlags).set(fs)
+		return fs
+	}
+	cmd.run = func(c *cli, args []string) int { return c.check(cmd, args) }
+	return cmd
+}
+
+// checkResult is the JSON form of a decision.
+type checkResult struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+	Code    string `json:"code"`
+	Runtime string `json:"runtime"`
+	Format  string `json:"format"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column"`
+	Rule    string `json:"rule,omitempty"`
+	Origin  string `json:"origin"`
+	Target  string `json:"target"`
+}
+
+func (c *cli) check(cmd *command, args []string) int {
+	var f checkFlags
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	f.set(fs)
+	files, code, ok := c.parseFlags(cmd, fs, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case f.origin == "":
+		return c.usageError(cmd, "-origin is required: the URL the caller was loaded from, such as http://app.example.net/app.swf")
+	case f.target == "":
+		return c.usageError(cmd, "-target is required: an http(s):// URL or a socket such as xmlsocket://host:843")
+	case len(files) == 0:
+		return c.usageError(cmd, "name the policy FILE to judge against (- for standard input)")
+	case len(files) > 1:
+		return c.usageError(cmd, "check takes one FILE, got %d", len(files))
+	}
+	req, err := match.NewRequest(f.origin, f.target)
+	if err != nil {
+		return c.usageError(cmd, "%v", err)
+	}
+	req.Method, req.Headers, req.Type = f.method, f.headers, f.typ
+
+	name := files[0]
+	b, err := c.readInput(name)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "xdpolicy check: %v\n", err)
+		return exitUsage
+	}
+	format, rt, err := resolve(b, f.format, f.runtime)
+	if err != nil {
+		return c.usageError(cmd, "%s: %v", displayName(name), err)
+	}
+	rd, err := policyfile.Read(b, format, rt, false)
+	if err != nil {
+		return c.usageError(cmd, "%s: %v", displayName(name), err)
+	}
+	d := rd.Decide(displayName(name), req)
+
+	if f.json {
+		res := checkResult{
+			Allowed: d.Allowed, Reason: d.Reason(), Code: d.Code.String(),
+			Runtime: string(rt), Format: string(format), File: displayName(name),
+			Line: d.Pos().Line, Column: d.Pos().Col,
+			Origin: req.Origin.String(), Target: req.Target.String(),
+		}
+		var de *match.Diagnostic
+		if d.Code == match.Rejected && errors.As(rd.Err, &de) {
+			res.Line, res.Column = de.Pos.Line, de.Pos.Col
+		}
+		if d.Rule != nil {
+			res.Rule = d.Rule.Name
+		}
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy check: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		fmt.Fprintln(c.stdout, d.String())
+	}
+	if d.Allowed {
+		return exitOK
+	}
+	return exitNo
+}
+
+// resolve settles the format (detected unless forced) and the runtime (the
+// format's own unless named).
+func resolve(b []byte, formatFlag, runtimeFlag string) (policyfile.Format, policyfile.Runtime, error) {
+	var format policyfile.Format
+	var err error
+	if formatFlag != "" {
+		if format, err = policyfile.ParseFormat(formatFlag); err != nil {
+			return "", "", err
+		}
+	} else if format, err = policyfile.Detect(b); err != nil {
+		return "", "", err
+	}
+	rt := policyfile.DefaultRuntime(format)
+	if runtimeFlag != "" {
+		if rt, err = policyfile.ParseRuntime(runtimeFlag); err != nil {
+			return "", "", err
+		}
+	}
+	return format, rt, nil
+}
+
+// maxInput bounds what is read of a FILE; the readers reject anything
+// larger.
+const maxInput = xmldoc.DefaultMaxBytes
+
+// readInput reads a FILE operand ("-" is standard input), at most one byte
+// over the limit so that the reader can reject an oversized file.
+func (c *cli) readInput(name string) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		r = c.stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, fmt.Errorf("%s is a directory; name a policy file", name)
+		}
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", displayName(name), err)
+	}
+	return b, nil
+}
+
+func displayName(name string) string {
+	if name == "-" {
+		return "<stdin>"
+	}
+	return name
+}

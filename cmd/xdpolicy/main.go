@@ -1,0 +1,166 @@
+// Command xdpolicy reads, judges and lints cross-domain policy files:
+// crossdomain.xml (Flash), clientaccesspolicy.xml (Silverlight) and the
+// Mozilla draft's cross-domain-policy.xml.
+//
+// Usage:
+//
+//	xdpolicy check -origin URL -target TARGET [-runtime R] [-format F]
+//	               [-method M] [-header NAME]... [-type T] [-json] FILE
+//	xdpolicy lint  [-runtime R] [-format F] [-strict] [-json] FILE...
+//	xdpolicy help [COMMAND]
+//
+// check judges one request against one policy file and prints
+// "allow: REASON" (exit 0) or "deny: REASON" (exit 1). lint prints
+// FILE:LINE:COL: SEVERITY: MESSAGE for each finding and exits 1 when the
+// runtime rejects a file whole. Usage errors and unreadable input exit 2.
+// Run "xdpolicy help COMMAND" for the flags of each command.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit codes shared by the commands.
+const (
+	exitOK    = 0 // allowed; every file accepted
+	exitNo    = 1 // denied; some file rejected (or, with lint -strict, any finding)
+	exitUsage = 2 // usage error or unreadable input
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	usage   string // the synopsis after "xdpolicy "
+	help    string // the text after the flags
+	run     func(c *cli, args []string) int
+	flags   func(c *cli) *flag.FlagSet // the command's flags, for help
+}
+
+// cli carries the streams, so tests can run commands in-process.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func commands() []*command {
+	return []*command{checkCommand(), lintCommand()}
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		c.mainUsage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return c.helpCommand(args[1:])
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			return cmd.run(c, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "xdpolicy: unknown command %q\n\n", args[0])
+	c.mainUsage(stderr)
+	return exitUsage
+}
+
+func (c *cli) mainUsage(w io.Writer) {
+	fmt.Fprint(w, `xdpolicy reads, judges and lints cross-domain policy files:
+crossdomain.xml (Flash), clientaccesspolicy.xml (Silverlight) and the
+Mozilla draft's cross-domain-policy.xml.
+
+Usage:
+
+	xdpolicy <command> [flags] [FILE...]
+
+Commands:
+
+`)
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "\t%-6s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprint(w, `	help   explain a command: xdpolicy help check
+
+Exit status: 0 allowed / accepted, 1 denied / rejected, 2 usage error or
+unreadable input.
+`)
+}
+
+func (c *cli) helpCommand(args []string) int {
+	if len(args) == 0 {
+		c.mainUsage(c.stdout)
+		return exitOK
+	}
+	for _, cmd := range commands() {
+		if cmd.name == args[0] {
+			c.commandUsage(cmd, c.stdout)
+			return exitOK
+		}
+	}
+	fmt.Fprintf(c.stderr, "xdpolicy help: unknown command %q; the commands are check and lint\n", args[0])
+	return exitUsage
+}
+
+func (c *cli) commandUsage(cmd *command, w io.Writer) {
+	fmt.Fprintf(w, "Usage: xdpolicy %s\n\n%s\n\nFlags:\n", cmd.usage, cmd.summary)
+	fs := cmd.flags(c)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintf(w, "\n%s", cmd.help)
+}
+
+// parseFlags parses args with fs, letting flags and operands mix
+// ("check FILE -origin …" works as well as "check -origin … FILE"); "--"
+// ends the flags. It returns the operands, or an exit code when parsing
+// ended the command (-h, or a usage error already reported).
+func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string) ([]string, int, bool) {
+	fs.SetOutput(io.Discard)
+	var operands []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			c.commandUsage(cmd, c.stdout)
+			return nil, exitOK, false
+		}
+		if err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy %s: %v\nRun 'xdpolicy help %s' for usage.\n", cmd.name, err, cmd.name)
+			return nil, exitUsage, false
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, 0, true
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(operands, rest...), 0, true
+		}
+		operands = append(operands, rest[0])
+		args = rest[1:]
+	}
+}
+
+// usageError reports a usage error and returns exitUsage.
+func (c *cli) usageError(cmd *command, format string, args ...any) int {
+	fmt.Fprintf(c.stderr, "xdpolicy %s: %s\nRun 'xdpolicy help %s' for usage.\n", cmd.name, fmt.Sprintf(format, args...), cmd.name)
+	return exitUsage
+}
+
+// stringsFlag is a repeatable string flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
