@@ -145,6 +145,25 @@ type Rule struct {
 	PathChars bool
 }
 
+// HeaderRule grants request headers to callers, apart from any access
+// rule (Flash's allow-http-request-headers-from). See
+// Policy.SeparateHeaders.
+type HeaderRule struct {
+	// Name says how reasons refer to the rule.
+	Name string
+	Pos  Pos
+	// Callers admit the caller when any of them matches.
+	Callers []Caller
+	// Methods admits HTTP methods.
+	Methods MethodSet
+	// Headers are the header names granted.
+	Headers HeaderSet
+	// HeadersText is the header list as written, for reasons.
+	HeadersText string
+	// Secure requires an HTTPS caller when the target is HTTPS.
+	Secure bool
+}
+
 // Policy is a compiled policy file: rules plus what the runtime adds
 // around them. Build it, then call Decide as often as needed; Decide is
 // safe for concurrent use. A Policy must not be modified after its first
@@ -173,6 +192,14 @@ type Policy struct {
 	// read (a meta-policy that switches it off). Every decision but a
 	// same-origin one is then a denial with this reason.
 	Disabled string
+	// SeparateHeaders says that request headers are granted apart from
+	// access, by HeaderRules (Flash's allow-http-request-headers-from):
+	// Rule.Headers is then unused, and an HTTP request that sends custom
+	// headers is judged by the header rules alone: it needs one that
+	// admits the caller, the method and every header.
+	SeparateHeaders bool
+	// HeaderRules are the separate header grants, in file order.
+	HeaderRules []HeaderRule
 
 	once sync.Once
 	idx  *index
@@ -323,16 +350,23 @@ type Decision struct {
 	Grant string
 	// Detail is the header, method, limit or message the Code refers to.
 	Detail string
+	// HeaderRule, with separate header rules (Policy.SeparateHeaders), is
+	// the header rule that decided a request with custom headers, or that
+	// came closest; Rule is then nil.
+	HeaderRule *HeaderRule
 	// Request is the question asked.
 	Request Request
 }
 
 // Pos returns the position of the deciding rule, or the zero Pos.
 func (d Decision) Pos() Pos {
-	if d.Rule == nil {
-		return Pos{}
+	switch {
+	case d.Rule != nil:
+		return d.Rule.Pos
+	case d.HeaderRule != nil:
+		return d.HeaderRule.Pos
 	}
-	return d.Rule.Pos
+	return Pos{}
 }
 
 // Reason explains the decision in one line.
@@ -343,10 +377,16 @@ func (d Decision) Reason() string {
 		in = " in " + d.Source
 	}
 	rule := ""
-	if d.Rule != nil {
+	switch {
+	case d.Rule != nil:
 		rule = d.Rule.Name
 		if rule == "" {
 			rule = "rule at " + d.Rule.Pos.String()
+		}
+	case d.HeaderRule != nil:
+		rule = d.HeaderRule.Name
+		if rule == "" {
+			rule = "header rule at " + d.HeaderRule.Pos.String()
 		}
 	}
 	who := req.Origin.String()
@@ -392,6 +432,12 @@ func (d Decision) Reason() string {
 	case MethodNotAllowed:
 		return fmt.Sprintf("%s%s admits %s but not method %s", rule, in, who, req.method())
 	case HeaderNotAllowed:
+		switch {
+		case d.HeaderRule != nil:
+			return fmt.Sprintf("%s%s admits %s but not request header %s (it grants %q)", rule, in, who, d.Detail, d.HeaderRule.HeadersText)
+		case d.Rule == nil:
+			return fmt.Sprintf("no header rule%s admits %s with request header %s", in, who, d.Detail)
+		}
 		return fmt.Sprintf("%s%s admits %s but not request header %s", rule, in, who, d.Detail)
 	case NotGranted:
 		what := req.Target.Path
@@ -468,6 +514,14 @@ func (p *Policy) Decide(req Request) Decision {
 				d.Detail = fmt.Sprintf("the %s runtime never sends request header %s, whatever the policy says", p.Runtime, h)
 				return d
 			}
+		}
+	}
+
+	if p.SeparateHeaders && !t.IsSocket() {
+		if custom := customHeaders(req.Headers); len(custom) > 0 {
+			d := p.decideHeaders(&req, custom)
+			d.Source, d.Runtime, d.Request = p.Source, p.Runtime, req
+			return d
 		}
 	}
 
@@ -634,6 +688,68 @@ func (r *Rule) headersAllowed(req *Request, d *Decision) bool {
 		}
 	}
 	return true
+}
+
+// customHeaders returns the request headers other than Content-Type.
+func customHeaders(headers []string) []string {
+	var out []string
+	for _, h := range headers {
+		if !strings.EqualFold(h, "Content-Type") {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// decideHeaders judges a request that sends custom headers against
+// separate header rules: the first rule that admits the caller, the
+// method and every header grants. Otherwise the denial names the rule
+// that came closest.
+func (p *Policy) decideHeaders(req *Request, custom []string) Decision {
+	best := Decision{Code: HeaderNotAllowed, Detail: custom[0]}
+	bestScore := -1
+	for i := range p.HeaderRules {
+		hr := &p.HeaderRules[i]
+		var caller *Caller
+		for j := range hr.Callers {
+			if hr.Callers[j].Match(req.Origin) {
+				caller = &hr.Callers[j]
+				break
+			}
+		}
+		if caller == nil {
+			continue
+		}
+		d := Decision{HeaderRule: hr, Caller: caller}
+		covered, missing := 0, ""
+		for _, h := range custom {
+			if hr.Headers.Contains(h) {
+				covered++
+			} else if missing == "" {
+				missing = h
+			}
+		}
+		score := 0
+		switch {
+		case hr.Secure && req.Target.Scheme == "https" && !req.Origin.Secure():
+			d.Code = NotSecure
+			score = 1000
+		case !hr.Methods.Contains(req.method()):
+			d.Code = MethodNotAllowed
+			score = 2000
+		case missing != "":
+			d.Code, d.Detail = HeaderNotAllowed, missing
+			score = covered
+		default:
+			d.Code, d.Allowed = Granted, true
+			d.Grant = "request headers " + strings.Join(custom, ", ")
+			return d
+		}
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	return best
 }
 
 func (r *Rule) describePaths() string {
