@@ -12,12 +12,18 @@
 //	  <allow-http-request-headers-from domain="*.example.com" headers="SOAPAction,X-Foo*"/>
 //	</cross-domain-policy>
 //
-// This package holds the typed model every reading of the file fills in.
-// Silverlight's reading of the file lives in package clientaccess
+// Parse reads a file as Flash Player 10 did, ParseStrict holds it to the
+// published format, Compile turns it into rules for the evaluator of
+// package match, and Marshal writes a canonical file. Silverlight's
+// narrower reading of the same file lives in package clientaccess
 // (clientaccess.ParseCrossDomain).
 package crossdomain
 
-import "github.com/xdpolicy/xdpolicy/match"
+import (
+	"strconv"
+
+	"github.com/xdpolicy/xdpolicy/match"
+)
 
 // Policy is a crossdomain.xml file: the <cross-domain-policy> root and its
 // children.
@@ -27,6 +33,9 @@ type Policy struct {
 	// files carry and every runtime ignores.
 	SchemaInstance            string
 	NoNamespaceSchemaLocation string
+	// Doctype reports a DOCTYPE before the root; Marshal then writes
+	// Adobe's.
+	Doctype bool
 
 	// SiteControl holds the <site-control> elements; a well-formed master
 	// policy has at most one.
@@ -95,3 +104,58 @@ type Certificate struct {
 	FingerprintAlgorithm string
 	Pos                  match.Pos
 }
+
+// Kind is what a policy file is to Flash Player, which changes how it is
+// read: which attributes count, the defaults of secure, whether
+// site-control is honoured, and whether a NUL may end it.
+type Kind uint8
+
+// The kinds of policy file.
+const (
+	// Master is /crossdomain.xml at the root of an HTTP or HTTPS site. It
+	// is the zero Kind.
+	Master Kind = iota
+	// NonMaster is any other HTTP or HTTPS policy file, one a caller
+	// registered with Security.loadPolicyFile. It governs its own
+	// directory and below, and its site-control is ignored.
+	NonMaster
+	// SocketMaster is the socket policy served on port 843.
+	SocketMaster
+	// SocketPolicy is a socket policy served on another port.
+	SocketPolicy
+)
+
+var kindNames = [...]string{"master policy", "non-master policy", "socket master policy", "socket policy"}
+
+// String returns a short description such as "socket master policy".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Socket reports whether the kind is a socket policy.
+func (k Kind) Socket() bool { return k == SocketMaster || k == SocketPolicy }
+
+// IsMaster reports whether the kind is a master policy, whose site-control
+// is the meta-policy.
+func (k Kind) IsMaster() bool { return k == Master || k == SocketMaster }
+
+// KindOf returns the kind of the policy file at location loc: an
+// http(s):// URL (the master when its path is /crossdomain.xml) or an
+// xmlsocket://host:port location (the master on port 843).
+func KindOf(loc match.Target) Kind {
+	switch {
+	case loc.IsSocket() && loc.Port == SocketMasterPort:
+		return SocketMaster
+	case loc.IsSocket():
+		return SocketPolicy
+	case match.RemoveDotSegments(loc.Path) == "/crossdomain.xml":
+		return Master
+	}
+	return NonMaster
+}
+
+// SocketMasterPort is the port of the socket master policy.
+const SocketMasterPort = 843

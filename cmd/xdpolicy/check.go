@@ -35,8 +35,10 @@ func checkCommand() *command {
 		name:    "check",
 		summary: "judge one request against one policy file",
 		usage:   "check -origin URL -target TARGET [-runtime R] [-format F] [-method M] [-header NAME]... [-type T] [-json] FILE",
-		help: `FILE is read as the master policy of the target's site; for a socket target,
-as the file the runtime's policy port serves. FILE may be - for standard input.
+		help: `FILE is read as the master policy of the target's site; for a socket target
+(xmlsocket://host:port or tcp://host:port), as the file the runtime's policy
+port serves: 843 for Flash, 943 for Silverlight. FILE may be - for standard
+input.
 
 check prints "allow: REASON" and exits 0, or "deny: REASON" and exits 1. A file
 the runtime rejects whole denies. Usage errors and unreadable input exit 2.
@@ -46,6 +48,13 @@ Example:
 	xdpolicy check -origin http://app.example.net/app.xap \
 	    -target http://api.example.com/data/feed.xml \
 	    testdata/examples/clientaccesspolicy.xml
+
+	xdpolicy check -origin https://www.partner.example/app.swf \
+	    -target https://api.example.com/feed -header SOAPAction \
+	    testdata/examples/crossdomain.xml
+
+	xdpolicy check -origin http://www.example.com/chat.swf \
+	    -target xmlsocket://chat.example.com:9001 testdata/examples/socketpolicy.xml
 `,
 	}
 	cmd.flags = func(c *cli) *flag.FlagSet {
@@ -106,7 +115,7 @@ func (c *cli) check(cmd *command, args []string) int {
 	if err != nil {
 		return c.usageError(cmd, "%s: %v", displayName(name), err)
 	}
-	rd, err := policyfile.Read(b, format, rt, false)
+	rd, err := policyfile.Read(b, format, rt, policyfile.Options{Socket: req.Target.IsSocket()})
 	if err != nil {
 		return c.usageError(cmd, "%s: %v", displayName(name), err)
 	}

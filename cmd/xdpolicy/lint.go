@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 type lintFlags struct {
 	runtime, format string
 	strict, json    bool
+	socket          bool
 }
 
 func (f *lintFlags) set(fs *flag.FlagSet) {
@@ -18,13 +20,14 @@ func (f *lintFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "the files' format: crossdomain, clientaccess or mozpolicy (default: detected per file)")
 	fs.BoolVar(&f.strict, "strict", false, "validate against the published format: every deviation is an error, and any finding fails")
 	fs.BoolVar(&f.json, "json", false, "print one JSON array with an object per file")
+	fs.BoolVar(&f.socket, "socket", false, "read crossdomain.xml files as Flash socket policies served from port 843\n(automatic for a file that ends in a NUL byte)")
 }
 
 func lintCommand() *command {
 	cmd := &command{
 		name:    "lint",
 		summary: "report what a runtime makes of policy files",
-		usage:   "lint [-runtime R] [-format F] [-strict] [-json] FILE...",
+		usage:   "lint [-runtime R] [-format F] [-strict] [-socket] [-json] FILE...",
 		help: `lint reads each FILE the runtime's way (or, with -strict, against the published
 format) and prints one line per finding:
 
@@ -99,7 +102,7 @@ func (c *cli) lint(cmd *command, args []string) int {
 			worse(exitUsage)
 			continue
 		}
-		rd, err := policyfile.Read(b, format, rt, f.strict)
+		rd, err := policyfile.Read(b, format, rt, policyfile.Options{Strict: f.strict, Socket: f.socket || bytes.HasSuffix(b, []byte{0})})
 		if err != nil {
 			fmt.Fprintf(c.stderr, "xdpolicy lint: %s: %v\n", displayName(name), err)
 			worse(exitUsage)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xdpolicy/xdpolicy/clientaccess"
+	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -139,12 +140,31 @@ type Reading struct {
 	compile func(source string) *match.Policy
 }
 
+// Options say how to read a file.
+type Options struct {
+	// Strict selects the strict reading.
+	Strict bool
+	// Socket reads the file as the socket policy the runtime fetches from
+	// its policy port (843 for Flash), rather than as an HTTP master.
+	Socket bool
+}
+
 // Read reads b as format f under runtime rt. It fails only when rt cannot
 // read f at all.
-func Read(b []byte, f Format, rt Runtime, strict bool) (*Reading, error) {
-	p := clientaccess.Parser{Strict: strict}
+func Read(b []byte, f Format, rt Runtime, opt Options) (*Reading, error) {
+	p := clientaccess.Parser{Strict: opt.Strict}
 	rd := &Reading{Format: f, Runtime: rt}
 	switch {
+	case rt == Flash && f == CrossDomain:
+		kind := crossdomain.Master
+		if opt.Socket {
+			kind = crossdomain.SocketMaster
+		}
+		pol, diags, err := crossdomain.Parser{Strict: opt.Strict, Kind: kind}.Parse(b)
+		rd.Diags, rd.Err = diags, err
+		rd.compile = func(src string) *match.Policy {
+			return pol.Compile(crossdomain.CompileOptions{Source: src, Kind: kind})
+		}
 	case rt == Silverlight && f == ClientAccess:
 		pol, diags, err := p.Parse(b)
 		rd.Diags, rd.Err = diags, err
@@ -160,14 +180,15 @@ func Read(b []byte, f Format, rt Runtime, strict bool) (*Reading, error) {
 	case rt == Mozilla && f != MozPolicy, rt != Mozilla && f == MozPolicy:
 		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
 	default:
-		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime's reading of %s files is not implemented yet; only -runtime silverlight is available in this version", rt, f)}
+		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime's reading of %s files is not implemented yet", rt, f)}
 	}
 	return rd, nil
 }
 
 // Decide judges req against the file, read as the master policy of the
 // target's site (for a socket, as the file served from the runtime's
-// policy port). A file the runtime rejects denies.
+// policy port). A file the runtime rejects denies. The file must have
+// been read with Options.Socket set when req is for a socket.
 func (rd *Reading) Decide(source string, req match.Request) match.Decision {
 	if rd.Err != nil {
 		return match.Deny(req, match.Rejected, string(rd.Runtime), source, rd.Err.Error())

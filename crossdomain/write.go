@@ -1,0 +1,167 @@
+package crossdomain
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// DTD is the DOCTYPE Marshal writes when Policy.Doctype is set.
+const DTD = `<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/cross-domain-policy.dtd">`
+
+// ValidationError lists why Flash Player would not honour a policy built
+// in Go as it stands.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "crossdomain: invalid policy: " + strings.Join(e.Problems, "; ")
+}
+
+// Validate reports, as a *ValidationError, everything in the policy that
+// Flash Player would ignore or read otherwise than written: domains that
+// never match, secure values other than true and false, malformed
+// to-ports, header rules without headers, unknown or repeated
+// site-control values. It does not know where the file will be served;
+// ValidateFor adds the checks of one kind of file.
+func (p *Policy) Validate() error { return p.validate(Master, false) }
+
+// ValidateFor is Validate for a file served as kind k: a socket policy
+// also needs to-ports on every entry and has no use for header rules, and
+// only a master may carry site-control.
+func (p *Policy) ValidateFor(k Kind) error { return p.validate(k, true) }
+
+func (p *Policy) validate(k Kind, byKind bool) error {
+	var probs []string
+	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	if len(p.SiteControl) > 1 {
+		add("%d site-control elements; the format has one", len(p.SiteControl))
+	}
+	for _, sc := range p.SiteControl {
+		if _, err := ParseMetaPolicy(sc.PermittedCrossDomainPolicies); err != nil {
+			add("site-control: %v", err)
+		}
+		if byKind && !k.IsMaster() {
+			add("site-control in a %s is ignored", k)
+		}
+	}
+	checkSecure := func(what, v string) {
+		if v != "" && v != "true" && v != "false" {
+			add("%s: secure=%q is not true or false", what, v)
+		}
+	}
+	for i, aa := range p.AllowAccessFrom {
+		what := fmt.Sprintf("allow-access-from #%d", i+1)
+		if _, err := ParseDomain(aa.Domain); err != nil {
+			add("%s: domain %v", what, err)
+		}
+		checkSecure(what, aa.Secure)
+		if aa.ToPorts != "" {
+			if _, err := match.ParsePortList(aa.ToPorts); err != nil {
+				add("%s: to-ports=%q: %v", what, aa.ToPorts, err)
+			}
+		}
+		if byKind && k.Socket() && aa.ToPorts == "" {
+			add("%s: a socket policy entry needs to-ports", what)
+		}
+		if byKind && !k.Socket() && aa.ToPorts != "" {
+			add("%s: to-ports is ignored in an HTTP policy", what)
+		}
+	}
+	for i, ah := range p.AllowHTTPRequestHeadersFrom {
+		what := fmt.Sprintf("allow-http-request-headers-from #%d", i+1)
+		if _, err := ParseDomain(ah.Domain); err != nil {
+			add("%s: domain %v", what, err)
+		}
+		if match.ParseHeaderList(ah.Headers).Empty() {
+			add("%s: headers names no header", what)
+		}
+		checkSecure(what, ah.Secure)
+		if byKind && k.Socket() {
+			add("%s: header rules mean nothing in a socket policy", what)
+		}
+	}
+	if probs != nil {
+		return &ValidationError{Problems: probs}
+	}
+	return nil
+}
+
+// Marshal validates the policy and writes it as a canonical
+// crossdomain.xml: an XML declaration, Adobe's DOCTYPE when Doctype is
+// set, one element per line in the DTD's order, attribute values escaped.
+// Parsing the result gives back an equal Policy (positions aside).
+func (p *Policy) Marshal() ([]byte, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	if p.Doctype {
+		b.WriteString(DTD + "\n")
+	}
+	b.WriteString("<cross-domain-policy")
+	attr(&b, "xmlns:xsi", p.SchemaInstance)
+	attr(&b, "xsi:noNamespaceSchemaLocation", p.NoNamespaceSchemaLocation)
+	b.WriteString(">\n")
+	for _, sc := range p.SiteControl {
+		b.WriteString("  <site-control")
+		attr(&b, "permitted-cross-domain-policies", sc.PermittedCrossDomainPolicies)
+		b.WriteString("/>\n")
+	}
+	for _, aa := range p.AllowAccessFrom {
+		b.WriteString("  <allow-access-from")
+		attr(&b, "domain", aa.Domain)
+		attr(&b, "to-ports", aa.ToPorts)
+		attr(&b, "secure", aa.Secure)
+		b.WriteString("/>\n")
+	}
+	for _, ah := range p.AllowHTTPRequestHeadersFrom {
+		b.WriteString("  <allow-http-request-headers-from")
+		attr(&b, "domain", ah.Domain)
+		attr(&b, "headers", ah.Headers)
+		attr(&b, "secure", ah.Secure)
+		b.WriteString("/>\n")
+	}
+	for _, id := range p.AllowAccessFromIdentity {
+		b.WriteString("  <allow-access-from-identity>\n")
+		for _, sig := range id.Signatories {
+			b.WriteString("    <signatory>\n")
+			for _, c := range sig.Certificates {
+				b.WriteString("      <certificate")
+				attr(&b, "fingerprint", c.Fingerprint)
+				attr(&b, "fingerprint-algorithm", c.FingerprintAlgorithm)
+				b.WriteString("/>\n")
+			}
+			b.WriteString("    </signatory>\n")
+		}
+		b.WriteString("  </allow-access-from-identity>\n")
+	}
+	b.WriteString("</cross-domain-policy>\n")
+	return b.Bytes(), nil
+}
+
+// WriteTo writes the marshalled policy to w; it implements io.WriterTo.
+func (p *Policy) WriteTo(w io.Writer) (int64, error) {
+	b, err := p.Marshal()
+	if err != nil {
+		return 0, err
+	}
+	n, err := w.Write(b)
+	return int64(n), err
+}
+
+// attr writes name="value", leaving out an empty value.
+func attr(b *bytes.Buffer, name, value string) {
+	if value == "" {
+		return
+	}
+	b.WriteString(" " + name + `="`)
+	_ = xml.EscapeText(b, []byte(value)) // writing to a bytes.Buffer cannot fail
+	b.WriteString(`"`)
+}
