@@ -12,11 +12,43 @@
 //	  <allow-http-request-headers-from domain="*.example.com" headers="SOAPAction,X-Foo*"/>
 //	</cross-domain-policy>
 //
-// Parse reads a file as Flash Player 10 did, ParseStrict holds it to the
-// published format, Compile turns it into rules for the evaluator of
-// package match, and Marshal writes a canonical file. Silverlight's
-// narrower reading of the same file lives in package clientaccess
-// (clientaccess.ParseCrossDomain).
+// Typical use: read a file as Flash Player 10 did, compile it for where it
+// was served, and judge requests with the evaluator of package match.
+//
+//	pol, diags, err := crossdomain.Parse(body) // ParseSocket for port 843
+//	if err != nil {
+//		// Flash Player rejects the file whole; err says where and why.
+//	}
+//	loc, _ := match.ParseTarget("https://api.example.com/crossdomain.xml")
+//	p := pol.Compile(crossdomain.CompileOptions{Location: loc, PermittedCrossDomainPolicies: resp.Header.Get("X-Permitted-Cross-Domain-Policies")})
+//	req, _ := match.NewRequest("https://www.example.com/app.swf", "https://api.example.com/feed.xml")
+//	fmt.Println(p.Decide(req))
+//
+// ParseStrict holds a file to the published format (DTD order, one
+// site-control, valid values) and makes every deviation an error. Marshal
+// writes a canonical file. Silverlight's narrower reading of the same file
+// lives in package clientaccess (clientaccess.ParseCrossDomain).
+//
+// # Decisions taken
+//
+// Where SPEC.md and the players' sources are silent, this package does
+// what Flash Player did and otherwise denies:
+//
+//   - A request that sends custom headers is judged by the
+//     allow-http-request-headers-from rules alone: one must admit the caller
+//     and list every header (SPEC.md 1.6 and flash.json).
+//   - Flash Player in a browser sends GET and POST only; other methods are
+//     denied.
+//   - A site-control without a value, like an unknown value, counts as none.
+//     Of by-content-type and by-ftp-filename, which rank alike, Stricter
+//     keeps by-content-type, the one that restricts HTTP.
+//   - An X-Permitted-Cross-Domain-Policies header with several values
+//     counts as the strictest of them; an unknown value counts as none.
+//   - A domain with a scheme may also carry a port, which the caller must
+//     then match; a domain with a path never matches.
+//   - A socket policy whose port is unknown (Kind SocketPolicy without a
+//     Location) takes the strict side of the 1024 rule.
+//   - Whitespace before the XML declaration is accepted, with a warning.
 package crossdomain
 
 import (

@@ -139,8 +139,12 @@ func (r *reader) root(doc *xmldoc.Document) *Policy {
 			pol.AllowAccessFromIdentity = append(pol.AllowAccessFromIdentity, r.identity(c))
 		}
 	}
-	if len(pol.AllowAccessFrom) == 0 {
+	switch {
+	case len(pol.AllowAccessFrom) > 0:
+	case len(pol.AllowHTTPRequestHeadersFrom) > 0 && !r.kind.Socket():
 		r.Note(root.Pos, reading.CodeEmpty, "no <allow-access-from>: the file grants no access; only its header rules can admit a request, and only one that sends custom headers")
+	default:
+		r.Note(root.Pos, reading.CodeEmpty, "no <allow-access-from>: the file grants nothing")
 	}
 	return pol
 }

@@ -1,6 +1,7 @@
 package crossdomain
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -262,5 +263,45 @@ func TestToPortsSyntax(t *testing.T) {
 			mp := pol.Compile(CompileOptions{Kind: SocketMaster})
 			assert.Equal(t, tt.ok, len(mp.Rules) == 1)
 		})
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	for _, n := range []int{1, 100, 10000} {
+		var body strings.Builder
+		for i := range n {
+			body.WriteString(`<allow-access-from domain="app` + strconv.Itoa(i) + `.example.com"/>` + "\n")
+		}
+		src := []byte(file(body.String()))
+		b.Run(strconv.Itoa(n)+"-domains", func(b *testing.B) {
+			b.SetBytes(int64(len(src)))
+			b.ReportAllocs()
+			p := Parser{MaxBytes: 4 << 20}
+			for b.Loop() {
+				if _, _, err := p.Parse(src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDecide(b *testing.B) {
+	var body strings.Builder
+	for i := range 10000 {
+		body.WriteString(`<allow-access-from domain="app` + strconv.Itoa(i) + `.example.com"/>` + "\n")
+	}
+	pol, _, err := Parser{MaxBytes: 4 << 20}.Parse([]byte(file(body.String())))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mp := pol.Compile(CompileOptions{})
+	req, _ := match.NewRequest("http://app9999.example.com/a.swf", "http://data.example.org/x")
+	mp.Decide(req)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !mp.Decide(req).Allowed {
+			b.Fatal("denied")
+		}
 	}
 }
