@@ -13,7 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const example = "../../testdata/examples/clientaccesspolicy.xml"
+const (
+	example       = "../../testdata/examples/clientaccesspolicy.xml"
+	flashExample  = "../../testdata/examples/crossdomain.xml"
+	socketExample = "../../testdata/examples/socketpolicy.xml"
+)
 
 // writeFile writes a policy into a temporary directory and returns its path.
 func writeFile(t *testing.T, name, body string) string {
@@ -111,6 +115,27 @@ func TestRun(t *testing.T) {
 		{name: "lint unreadable", args: []string{"lint", rej, filepath.Join(dir, "nope.xml")}, code: 2, stdout: []string{rej}, stderr: []string{"nope.xml"}},
 		{name: "lint no file", args: []string{"lint"}, code: 2, stderr: []string{"name at least one"}},
 		{name: "lint silverlight crossdomain", args: []string{"lint", "-runtime", "silverlight", cd}, code: 0},
+
+		{name: "flash allowed with a header", args: []string{"check", "-origin", "https://www.partner.example/app.swf", "-target", "https://api.example.com/feed", "-header", "SOAPAction", flashExample},
+			code: 0, stdout: []string{`allow: <allow-http-request-headers-from domain="*.partner.example"> at 9:3`}},
+		{name: "flash secure", args: []string{"check", "-origin", "http://www.partner.example/app.swf", "-target", "https://api.example.com/feed", flashExample},
+			code: 1, stdout: []string{"only over HTTPS"}},
+		{name: "flash secure=false", args: []string{"check", "-origin", "http://app.example.net/app.swf", "-target", "https://api.example.com/feed", flashExample},
+			code: 0, stdout: []string{`allow: <allow-access-from domain="app.example.net"> at 8:3`}},
+		{name: "flash socket", args: []string{"check", "-origin", "http://www.example.com/chat.swf", "-target", "xmlsocket://chat.example.com:9001", socketExample},
+			code: 0, stdout: []string{"grants port 9001"}},
+		{name: "flash socket outside to-ports", args: []string{"check", "-origin", "http://www.example.com/chat.swf", "-target", "xmlsocket://chat.example.com:80", socketExample},
+			code: 1, stdout: []string{"does not grant port 80"}},
+		{name: "flash HTTP policy for a socket", args: []string{"check", "-runtime", "flash", "-origin", "http://www.partner.example/a.swf", "-target", "xmlsocket://api.example.com:9001", flashExample},
+			code: 1, stdout: []string{"deny: "}},
+		{name: "flash never sends Cookie", args: []string{"check", "-origin", "https://www.partner.example/app.swf", "-target", "https://api.example.com/feed", "-header", "Cookie", flashExample},
+			code: 1, stdout: []string{"never sends request header Cookie"}},
+		{name: "flash lint", args: []string{"lint", flashExample, socketExample}, code: 0},
+		{name: "flash lint strict", args: []string{"lint", "-strict", "../../testdata/realworld/flash/07-xsi-schema.xml"}, code: 1, stdout: []string{"07-xsi-schema.xml:4:3: error: "}},
+		{name: "flash lint rejected", args: []string{"lint", "../../testdata/realworld/flash/20-unclosed.xml"}, code: 1, stdout: []string{"20-unclosed.xml:4:1: error: not well-formed XML"}},
+		{name: "flash lint -socket", args: []string{"lint", "-socket", "../../testdata/realworld/flash/11-socket-all-ports.xml"}, code: 0},
+		{name: "flash lint without -socket", args: []string{"lint", "../../testdata/realworld/flash/11-socket-all-ports.xml"}, code: 0, stdout: []string{"to-ports is ignored in an HTTP policy"}},
+		{name: "flash does not read clientaccesspolicy.xml", args: []string{"lint", "-runtime", "flash", example}, code: 2, stderr: []string{"does not read clientaccess"}},
 
 		{name: "no command", args: nil, code: 2, stderr: []string{"check", "lint"}},
 		{name: "unknown command", args: []string{"frob"}, code: 2, stderr: []string{`unknown command "frob"`}},
