@@ -2,10 +2,11 @@ package clientaccess
 
 import (
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/xdpolicy/xdpolicy/internal/writing"
 )
 
 // ValidationError lists why Silverlight would not honour a policy built in
@@ -131,21 +132,6 @@ func (p *Policy) Marshal() ([]byte, error) {
 }
 
 // WriteTo writes the marshalled policy to w; it implements io.WriterTo.
-func (p *Policy) WriteTo(w io.Writer) (int64, error) {
-	b, err := p.Marshal()
-	if err != nil {
-		return 0, err
-	}
-	n, err := w.Write(b)
-	return int64(n), err
-}
+func (p *Policy) WriteTo(w io.Writer) (int64, error) { return writing.WriteTo(w, p.Marshal) }
 
-// attr writes name="value", leaving out an empty value.
-func attr(b *bytes.Buffer, name, value string) {
-	if value == "" {
-		return
-	}
-	b.WriteString(" " + name + `="`)
-	_ = xml.EscapeText(b, []byte(value)) // writing to a bytes.Buffer cannot fail
-	b.WriteString(`"`)
-}
+func attr(b *bytes.Buffer, name, value string) { writing.Attr(b, name, value) }
