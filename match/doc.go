@@ -34,7 +34,10 @@
 // headers it never sends). A Rule admits Callers (host patterns with an
 // optional scheme, port and exact path), Methods and Headers, and grants
 // Paths (PathScope: one path, or a path and everything below it at a
-// segment boundary) or socket Ports.
+// segment boundary) or socket Ports. Where a format grants request headers
+// apart from access (Flash's allow-http-request-headers-from), the Policy
+// sets SeparateHeaders and lists HeaderRules, which alone judge a request
+// that sends custom headers.
 //
 // # Deciding
 //
