@@ -6,7 +6,7 @@
 //
 //	xdpolicy check -origin URL -target TARGET [-runtime R] [-format F]
 //	               [-method M] [-header NAME]... [-type T] [-json] FILE
-//	xdpolicy lint  [-runtime R] [-format F] [-strict] [-json] FILE...
+//	xdpolicy lint  [-runtime R] [-format F] [-strict] [-socket] [-json] FILE...
 //	xdpolicy help [COMMAND]
 //
 // check judges one request against one policy file and prints
