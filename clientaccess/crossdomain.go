@@ -37,9 +37,7 @@ func (p Parser) ParseCrossDomain(b []byte) (*crossdomain.Policy, []match.Diagnos
 		diags, err := r.Finish()
 		return nil, diags, err
 	}
-	if doc.LeadingSpace != nil {
-		r.Note(*doc.LeadingSpace, reading.CodeProlog, "whitespace before the XML declaration is not well-formed XML; Silverlight accepts it, Flash Player does not")
-	}
+	r.Prolog(doc, runtime)
 	pol := r.crossDomainPolicy(doc.Root)
 	diags, err := r.Finish()
 	return pol, diags, err

@@ -94,6 +94,13 @@ func TestParseCrossDomainWarnings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []diag{{1, 22, match.Warning, "never-matches"}}, diags(ds))
 
+	// The prolog is read as in clientaccesspolicy.xml.
+	_, ds, err = ParseCrossDomain([]byte(" <?xml version=\"1.0\" encoding=\"iso-8859-1\"?><cross-domain-policy><allow-access-from domain=\"*\"/></cross-domain-policy>"))
+	require.NoError(t, err)
+	assert.Equal(t, []diag{{1, 1, match.Warning, "prolog"}, {1, 2, match.Warning, "prolog"}}, diags(ds))
+	assert.Contains(t, ds[0].Message, "Silverlight accepts it, other XML readers do not")
+	assert.Contains(t, ds[1].Message, `declared encoding "iso-8859-1" is ignored`)
+
 	_, ds, err = Parser{Strict: true}.ParseCrossDomain([]byte(`<cross-domain-policy><allow-access-from domain="*.example.com"/></cross-domain-policy>`))
 	require.Error(t, err)
 	assert.Equal(t, match.Error, ds[0].Severity)

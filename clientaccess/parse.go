@@ -58,19 +58,9 @@ type reader struct {
 	reading.Reporter
 }
 
-// prolog reports what comes before the root: accepted by Silverlight, not
-// by the format or by XML itself.
+// prolog reports what comes before the root.
 func (r *reader) prolog(doc *xmldoc.Document) {
-	if doc.LeadingSpace != nil {
-		r.Note(*doc.LeadingSpace, reading.CodeProlog, "whitespace before the XML declaration is not well-formed XML; Silverlight accepts it, other readers do not")
-		if r.Strict {
-			r.Deviation(*doc.LeadingSpace, reading.CodeProlog, "whitespace before the XML declaration")
-		}
-	}
-	if doc.Decl != nil && doc.Decl.Encoding != "" && !strings.EqualFold(doc.Decl.Encoding, "utf-8") &&
-		!(strings.HasPrefix(doc.BOM, "UTF-16") && strings.EqualFold(doc.Decl.Encoding, "utf-16")) {
-		r.Ignore(doc.Decl.Pos, reading.CodeProlog, "declared encoding %q is ignored: Silverlight reads UTF-8 (or UTF-16 after a byte order mark)", doc.Decl.Encoding)
-	}
+	r.Prolog(doc, runtime)
 	if doc.Doctype != nil {
 		r.Ignore(doc.Doctype.Pos, reading.CodeProlog, "the DOCTYPE is not part of the format; Silverlight ignores it")
 	}

@@ -62,7 +62,7 @@ func (p Parser) Parse(b []byte) (*Policy, []match.Diagnostic, error) {
 		diags, err := r.Finish()
 		return nil, diags, err
 	}
-	r.prolog(doc)
+	r.Prolog(doc, runtime)
 	pol := r.root(doc)
 	diags, err := r.Finish()
 	return pol, diags, err
@@ -73,17 +73,6 @@ const runtime = "Flash Player"
 type reader struct {
 	reading.Reporter
 	kind Kind
-}
-
-func (r *reader) prolog(doc *xmldoc.Document) {
-	if doc.LeadingSpace != nil {
-		r.Note(*doc.LeadingSpace, reading.CodeProlog, "whitespace before the XML declaration is not well-formed XML; Flash Player accepts it, other readers do not")
-		r.Deviation(*doc.LeadingSpace, reading.CodeProlog, "whitespace before the XML declaration")
-	}
-	if doc.Decl != nil && doc.Decl.Encoding != "" && !strings.EqualFold(doc.Decl.Encoding, "utf-8") &&
-		!(strings.HasPrefix(doc.BOM, "UTF-16") && strings.EqualFold(doc.Decl.Encoding, "utf-16")) {
-		r.Ignore(doc.Decl.Pos, reading.CodeProlog, "declared encoding %q is ignored: the file is read as UTF-8 (or UTF-16 after a byte order mark)", doc.Decl.Encoding)
-	}
 }
 
 // element names of the format, in the DTD's order.

@@ -117,6 +117,22 @@ func (r *Reporter) Document(b []byte, opt xmldoc.Options) *xmldoc.Document {
 	return doc
 }
 
+// Prolog reports what comes before the root that the runtimes accept but
+// the format or XML itself does not: whitespace before the XML declaration
+// (a warning in either reading, and a deviation), and a declared encoding
+// other than the one the bytes are read in (the runtimes read UTF-8, or
+// UTF-16 after a byte order mark).
+func (r *Reporter) Prolog(doc *xmldoc.Document, runtime string) {
+	if doc.LeadingSpace != nil {
+		r.Note(*doc.LeadingSpace, CodeProlog, "whitespace before the XML declaration is not well-formed XML; %s accepts it, other XML readers do not", runtime)
+		r.Deviation(*doc.LeadingSpace, CodeProlog, "whitespace before the XML declaration")
+	}
+	if d := doc.Decl; d != nil && d.Encoding != "" && !strings.EqualFold(d.Encoding, "utf-8") &&
+		!(strings.HasPrefix(doc.BOM, "UTF-16") && strings.EqualFold(d.Encoding, "utf-16")) {
+		r.Ignore(d.Pos, CodeProlog, "declared encoding %q is ignored: %s reads UTF-8 (or UTF-16 after a byte order mark); save the file as UTF-8 and declare that", d.Encoding, runtime)
+	}
+}
+
 // Text reports character data inside e that is not whitespace; the
 // formats have only empty elements and element content.
 func (r *Reporter) Text(e *xmldoc.Element, runtime string) {
