@@ -95,12 +95,12 @@ func (p *Policy) Marshal() ([]byte, error) {
 			b.WriteString("    <policy>\n")
 			for _, af := range rule.AllowFrom {
 				b.WriteString("      <allow-from")
-				attr(&b, "http-request-headers", af.HTTPRequestHeaders)
-				attr(&b, "http-methods", af.HTTPMethods)
+				writing.Attr(&b, "http-request-headers", af.HTTPRequestHeaders)
+				writing.Attr(&b, "http-methods", af.HTTPMethods)
 				b.WriteString(">\n")
 				for _, d := range af.Domains {
 					b.WriteString("        <domain")
-					attr(&b, "uri", d.URI)
+					writing.Attr(&b, "uri", d.URI)
 					b.WriteString("/>\n")
 				}
 				b.WriteString("      </allow-from>\n")
@@ -109,16 +109,16 @@ func (p *Policy) Marshal() ([]byte, error) {
 				b.WriteString("      <grant-to>\n")
 				for _, res := range g.Resources {
 					b.WriteString("        <resource")
-					attr(&b, "path", res.Path)
+					writing.Attr(&b, "path", res.Path)
 					if res.IncludeSubpaths {
-						attr(&b, "include-subpaths", "true")
+						writing.Attr(&b, "include-subpaths", "true")
 					}
 					b.WriteString("/>\n")
 				}
 				for _, sr := range g.SocketResources {
 					b.WriteString("        <socket-resource")
-					attr(&b, "port", sr.Port.String())
-					attr(&b, "protocol", "tcp")
+					writing.Attr(&b, "port", sr.Port.String())
+					writing.Attr(&b, "protocol", "tcp")
 					b.WriteString("/>\n")
 				}
 				b.WriteString("      </grant-to>\n")
@@ -133,5 +133,3 @@ func (p *Policy) Marshal() ([]byte, error) {
 
 // WriteTo writes the marshalled policy to w; it implements io.WriterTo.
 func (p *Policy) WriteTo(w io.Writer) (int64, error) { return writing.WriteTo(w, p.Marshal) }
-
-func attr(b *bytes.Buffer, name, value string) { writing.Attr(b, name, value) }

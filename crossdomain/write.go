@@ -106,26 +106,26 @@ func (p *Policy) Marshal() ([]byte, error) {
 		b.WriteString(DTD + "\n")
 	}
 	b.WriteString("<cross-domain-policy")
-	attr(&b, "xmlns:xsi", p.SchemaInstance)
-	attr(&b, "xsi:noNamespaceSchemaLocation", p.NoNamespaceSchemaLocation)
+	writing.Attr(&b, "xmlns:xsi", p.SchemaInstance)
+	writing.Attr(&b, "xsi:noNamespaceSchemaLocation", p.NoNamespaceSchemaLocation)
 	b.WriteString(">\n")
 	for _, sc := range p.SiteControl {
 		b.WriteString("  <site-control")
-		attr(&b, "permitted-cross-domain-policies", sc.PermittedCrossDomainPolicies)
+		writing.Attr(&b, "permitted-cross-domain-policies", sc.PermittedCrossDomainPolicies)
 		b.WriteString("/>\n")
 	}
 	for _, aa := range p.AllowAccessFrom {
 		b.WriteString("  <allow-access-from")
-		attr(&b, "domain", aa.Domain)
-		attr(&b, "to-ports", aa.ToPorts)
-		attr(&b, "secure", aa.Secure)
+		writing.Attr(&b, "domain", aa.Domain)
+		writing.Attr(&b, "to-ports", aa.ToPorts)
+		writing.Attr(&b, "secure", aa.Secure)
 		b.WriteString("/>\n")
 	}
 	for _, ah := range p.AllowHTTPRequestHeadersFrom {
 		b.WriteString("  <allow-http-request-headers-from")
-		attr(&b, "domain", ah.Domain)
-		attr(&b, "headers", ah.Headers)
-		attr(&b, "secure", ah.Secure)
+		writing.Attr(&b, "domain", ah.Domain)
+		writing.Attr(&b, "headers", ah.Headers)
+		writing.Attr(&b, "secure", ah.Secure)
 		b.WriteString("/>\n")
 	}
 	for _, id := range p.AllowAccessFromIdentity {
@@ -134,8 +134,8 @@ func (p *Policy) Marshal() ([]byte, error) {
 			b.WriteString("    <signatory>\n")
 			for _, c := range sig.Certificates {
 				b.WriteString("      <certificate")
-				attr(&b, "fingerprint", c.Fingerprint)
-				attr(&b, "fingerprint-algorithm", c.FingerprintAlgorithm)
+				writing.Attr(&b, "fingerprint", c.Fingerprint)
+				writing.Attr(&b, "fingerprint-algorithm", c.FingerprintAlgorithm)
 				b.WriteString("/>\n")
 			}
 			b.WriteString("    </signatory>\n")
@@ -148,5 +148,3 @@ func (p *Policy) Marshal() ([]byte, error) {
 
 // WriteTo writes the marshalled policy to w; it implements io.WriterTo.
 func (p *Policy) WriteTo(w io.Writer) (int64, error) { return writing.WriteTo(w, p.Marshal) }
-
-func attr(b *bytes.Buffer, name, value string) { writing.Attr(b, name, value) }
