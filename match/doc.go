@@ -37,7 +37,11 @@
 // segment boundary) or socket Ports. Where a format grants request headers
 // apart from access (Flash's allow-http-request-headers-from), the Policy
 // sets SeparateHeaders and lists HeaderRules, which alone judge a request
-// that sends custom headers.
+// that sends custom headers. A Rule may also be limited to request Types
+// (the Mozilla draft's xml, soap, load and save) and may Delegate: when it
+// decides a target in a subdirectory of its file, the Decision is
+// Delegated and names in Next the file one directory nearer the target,
+// which decides instead (mozpolicy.Resolver follows such chains).
 //
 // # Deciding
 //

@@ -143,6 +143,18 @@ type Rule struct {
 	// rule grants, the request is still denied if the target's raw path
 	// contains '%', "./" or "..".
 	PathChars bool
+	// Types, when not empty, are the only request types (Request.Type,
+	// the Mozilla draft's service types) the rule admits; a request that
+	// names no type is then not admitted. Empty admits every request,
+	// typed or not.
+	Types []string
+	// Delegate makes the rule, when it decides a target in a subdirectory
+	// of the policy's directory, hand the decision on instead of granting:
+	// the Decision is Delegated and names the next file, the one called
+	// Policy.DelegateFile in the next directory toward the target (the
+	// Mozilla draft's delegate="true"). A target directly in the policy's
+	// own directory is granted as usual.
+	Delegate bool
 }
 
 // HeaderRule grants request headers to callers, apart from any access
@@ -200,6 +212,10 @@ type Policy struct {
 	SeparateHeaders bool
 	// HeaderRules are the separate header grants, in file order.
 	HeaderRules []HeaderRule
+	// DelegateFile is the name of the policy file a delegating rule sends
+	// the client to (see Rule.Delegate), such as
+	// "cross-domain-policy.xml".
+	DelegateFile string
 
 	once sync.Once
 	idx  *index
@@ -280,6 +296,11 @@ const (
 	SameOrigin Code = iota + 1
 	// Granted: Rule admitted the request.
 	Granted
+	// Delegated: Rule admitted the caller but hands the decision to the
+	// policy file at Next, one directory nearer the target (the Mozilla
+	// draft's delegation). It is not an allowance: without that file the
+	// request is denied.
+	Delegated
 	// Rejected: the runtime rejected the policy file whole, so it grants
 	// nothing. Set by the format packages; Detail says why.
 	Rejected
@@ -297,6 +318,9 @@ const (
 	// rule and its caller pattern whose host matched but whose scheme,
 	// port or path did not.
 	NoCaller
+	// TypeNotAllowed: Rule admits the caller but not the request's type
+	// (Request.Type); Detail lists the types it admits.
+	TypeNotAllowed
 	// NotSecure: Rule admits the caller only over HTTPS.
 	NotSecure
 	// MethodNotAllowed: Rule admits the caller but not the method.
@@ -313,12 +337,14 @@ const (
 var codeNames = [...]string{
 	SameOrigin:       "same-origin",
 	Granted:          "granted",
+	Delegated:        "delegated",
 	Rejected:         "rejected",
 	NoPolicy:         "no-policy",
 	Disabled:         "disabled",
 	OutOfScope:       "out-of-scope",
 	RuntimeLimit:     "runtime-limit",
 	NoCaller:         "no-caller",
+	TypeNotAllowed:   "type-not-allowed",
 	NotSecure:        "not-secure",
 	MethodNotAllowed: "method-not-allowed",
 	HeaderNotAllowed: "header-not-allowed",
@@ -354,6 +380,9 @@ type Decision struct {
 	// the header rule that decided a request with custom headers, or that
 	// came closest; Rule is then nil.
 	HeaderRule *HeaderRule
+	// Next, for a Delegated decision, is the URL of the policy file that
+	// decides instead.
+	Next string
 	// Request is the question asked.
 	Request Request
 }
@@ -405,6 +434,17 @@ func (d Decision) Reason() string {
 			s += " and grants " + d.Grant
 		}
 		return s
+	case Delegated:
+		s := fmt.Sprintf("%s%s admits %s", rule, in, who)
+		if d.Caller != nil {
+			s += " by " + d.Caller.describe()
+		}
+		return s + fmt.Sprintf(" but delegates the decision to %s, the next file toward %s; without that file's leave the request is denied", d.Next, req.Target)
+	case TypeNotAllowed:
+		if req.Type == "" {
+			return fmt.Sprintf("%s%s admits %s but only requests of type %s, and the request names no type", rule, in, who, d.Detail)
+		}
+		return fmt.Sprintf("%s%s admits %s but not type %s (it admits %s)", rule, in, who, req.Type, d.Detail)
 	case Rejected:
 		return fmt.Sprintf("the %s runtime rejects %s: %s", d.Runtime, sourceOr(d.Source, "the policy file"), d.Detail)
 	case NoPolicy:
@@ -539,6 +579,11 @@ func (p *Policy) Decide(req Request) Decision {
 		out, score := r.judge(&req, cands[:n])
 		cands = cands[n:]
 		if out.Code == Granted || out.Code == PathCharacters {
+			if out.Code == Granted && r.Delegate {
+				if next, ok := p.next(t); ok {
+					out.Code, out.Next, out.Grant = Delegated, next, ""
+				}
+			}
 			out.Allowed = out.Code == Granted
 			out.Source, out.Runtime, out.Request = p.Source, p.Runtime, req
 			return out
@@ -552,6 +597,28 @@ func (p *Policy) Decide(req Request) Decision {
 	}
 	best.Source, best.Runtime, best.Request = p.Source, p.Runtime, req
 	return best
+}
+
+// next returns the URL of the policy file one directory nearer the target
+// than the policy's own, when the target lies in a subdirectory of it.
+func (p *Policy) next(t *Target) (string, bool) {
+	dir := p.Scope.Dir
+	if dir == "" {
+		dir = "/"
+	}
+	rest, ok := strings.CutPrefix(t.Path, dir)
+	if !ok {
+		return "", false
+	}
+	i := strings.IndexByte(rest, '/')
+	if i < 0 {
+		return "", false
+	}
+	root := t.Root()
+	if !p.Scope.IsZero() && !p.Scope.Socket {
+		root = p.Scope.Scheme + "://" + hostPort(p.Scope.Host, p.Scope.Port, p.Scope.Scheme)
+	}
+	return root + escapePath(dir+rest[:i+1]+p.DelegateFile), true
 }
 
 // callerSummary lists the first few caller patterns of the policy, for a
@@ -635,6 +702,8 @@ func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
 	switch {
 	case caller == nil:
 		d.Code = NoCaller
+	case len(r.Types) > 0 && !slices.Contains(r.Types, req.Type):
+		d.Code, d.Detail = TypeNotAllowed, strings.Join(r.Types, ", ")
 	case r.Secure && (t.Scheme == "https" || t.IsSocket()) && !req.Origin.Secure():
 		d.Code = NotSecure
 	case !t.IsSocket() && !r.Methods.Contains(req.method()):

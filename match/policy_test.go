@@ -279,3 +279,72 @@ func BenchmarkDecideReason(b *testing.B) {
 		_ = p.Decide(req).Reason()
 	}
 }
+
+func TestDecideTypes(t *testing.T) {
+	p := &Policy{Source: "p.xml", Rules: []Rule{
+		{Name: "loads", Callers: []Caller{{Host: AnyHost, Text: "*"}}, Methods: AllMethods, Headers: AllHeaders, Paths: []PathScope{{Path: "/", Subpaths: true}}, Types: []string{"load"}},
+		{Name: "partner", Callers: []Caller{{Host: host(t, "partner.example", WildcardBelowOnly)}}, Methods: AllMethods, Headers: AllHeaders, Paths: []PathScope{{Path: "/", Subpaths: true}}, Types: []string{"soap", "xml"}},
+	}}
+	tests := []struct {
+		origin, typ string
+		allowed     bool
+		code        Code
+		rule        string
+		reason      string
+	}{
+		{"http://a.example/", "load", true, Granted, "loads", ""},
+		{"http://a.example/", "save", false, TypeNotAllowed, "loads", "deny: loads in p.xml admits http://a.example/ but not type save (it admits load)"},
+		{"http://a.example/", "", false, TypeNotAllowed, "loads", "deny: loads in p.xml admits http://a.example/ but only requests of type load, and the request names no type"},
+		{"http://partner.example/", "xml", true, Granted, "partner", ""},
+		{"http://partner.example/", "save", false, TypeNotAllowed, "loads", ""},
+	}
+	for _, tt := range tests {
+		req := MustRequest(tt.origin, "http://t.example/x")
+		req.Type = tt.typ
+		d := p.Decide(req)
+		assert.Equal(t, tt.allowed, d.Allowed, d.String())
+		assert.Equal(t, tt.code, d.Code, d.String())
+		require.NotNil(t, d.Rule)
+		assert.Equal(t, tt.rule, d.Rule.Name)
+		if tt.reason != "" {
+			assert.Equal(t, tt.reason, d.String())
+		}
+	}
+	// Rules without Types admit every request, typed or not.
+	untyped := &Policy{Rules: []Rule{{Callers: []Caller{{Host: AnyHost}}, Methods: AllMethods, Paths: []PathScope{{Path: "/", Subpaths: true}}}}}
+	req := MustRequest("http://a.example/", "http://t.example/x")
+	req.Type = "soap"
+	assert.True(t, untyped.Decide(req).Allowed)
+}
+
+func TestDecideDelegate(t *testing.T) {
+	rule := Rule{Name: "<allow> at 3:3", Callers: []Caller{{Host: AnyHost, Text: "*"}}, Methods: AllMethods, Headers: AllHeaders, Paths: []PathScope{{Path: "/", Subpaths: true}}, Delegate: true}
+	root := &Policy{Source: "http://t.example/cdp.xml", Scope: Scope{Scheme: "http", Host: "t.example", Port: 80}, Rules: []Rule{rule}, DelegateFile: "cdp.xml"}
+	sub := &Policy{Source: "http://t.example/users/cdp.xml", Scope: Scope{Scheme: "http", Host: "t.example", Port: 80, Dir: "/users/"}, Rules: []Rule{rule}, DelegateFile: "cdp.xml"}
+	bare := &Policy{Rules: []Rule{rule}, DelegateFile: "cdp.xml"}
+	tests := []struct {
+		p       *Policy
+		target  string
+		allowed bool
+		next    string
+	}{
+		{root, "http://t.example/feed.xml", true, ""},
+		{root, "http://t.example/", true, ""},
+		{root, "http://t.example/users/alice/feed.xml", false, "http://t.example/users/cdp.xml"},
+		{root, "http://t.example/users/", false, "http://t.example/users/cdp.xml"},
+		{root, "http://t.example/a%20b/x", false, "http://t.example/a%20b/cdp.xml"},
+		{sub, "http://t.example/users/feed.xml", true, ""},
+		{sub, "http://t.example/users/alice/feed.xml", false, "http://t.example/users/alice/cdp.xml"},
+		{bare, "https://t.example:8443/svc/x", false, "https://t.example:8443/svc/cdp.xml"},
+	}
+	for _, tt := range tests {
+		d := tt.p.Decide(MustRequest("http://a.example/", tt.target))
+		assert.Equal(t, tt.allowed, d.Allowed, "%s: %s", tt.target, d)
+		assert.Equal(t, tt.next, d.Next, tt.target)
+		if tt.next != "" {
+			assert.Equal(t, Delegated, d.Code)
+		}
+	}
+	d := root.Decide(MustRequest("http://a.example/", "http://t.example/users/alice/feed.xml"))
+	assert.Equal(t, `deny: <allow> at 3:3 in http://t.example/cdp.xml admits http://a.example/ by "*" but delegates the decision to http://t.example/users/cdp.xml, the next file toward http://t.example/users/alice/feed.xml; without that file's leave the request is denied`, d.String())
+}
