@@ -212,6 +212,11 @@ type Policy struct {
 	SeparateHeaders bool
 	// HeaderRules are the separate header grants, in file order.
 	HeaderRules []HeaderRule
+	// Ignored describes entries of the file that grant nothing because
+	// they can never match (an unknown type, a pattern that never
+	// matches), such as `<allow type="SOAP"> at 3:3: type "SOAP" is not a
+	// type`; a denial that no rule admits the caller mentions them.
+	Ignored []string
 	// DelegateFile is the name of the policy file a delegating rule sends
 	// the client to (see Rule.Delegate), such as
 	// "cross-domain-policy.xml".
@@ -637,11 +642,23 @@ func (p *Policy) callerSummary() string {
 	}
 	switch {
 	case n == 0:
-		return "no caller at all"
+		parts = []string{"no caller at all"}
 	case n > most:
 		parts = append(parts, fmt.Sprintf("%d more", n-most))
 	}
-	return strings.Join(parts, ", ")
+	s := strings.Join(parts, ", ")
+	for i, ig := range p.Ignored {
+		if i == 2 {
+			s += fmt.Sprintf(", and %d more", len(p.Ignored)-i)
+			break
+		}
+		sep := ", "
+		if i == 0 {
+			sep = "; it ignores "
+		}
+		s += sep + ig
+	}
+	return s
 }
 
 // judge matches one rule against the request. It returns Granted or

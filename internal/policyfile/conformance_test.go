@@ -1,7 +1,10 @@
 package policyfile
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/match"
+	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
 // Vector is one conformance vector (testdata/conformance/README.md).
@@ -161,4 +165,48 @@ func singleFile(t *testing.T, v Vector) (loc match.Target, body, header string, 
 		return l, reply, "", true
 	}
 	return loc, "", "", false
+}
+
+// TestMozillaConformance runs every vector of mozilla.json through
+// mozpolicy.Resolver, fetching from the vector's own responses: status 200
+// counts, any other status or an unlisted URL is no file.
+func TestMozillaConformance(t *testing.T) {
+	vs := loadVectors(t, "mozilla.json")
+	for _, v := range vs {
+		t.Run(v.Name, func(t *testing.T) {
+			require.Equal(t, "mozilla", v.Runtime)
+			require.Equal(t, "fetch", v.Mode)
+			req, err := match.NewRequest(v.Origin, v.Target)
+			require.NoError(t, err)
+			req.Method, req.Headers, req.Type = v.Method, v.Headers, v.Type
+			res := &mozpolicy.Resolver{Fetch: vectorFetch(v)}
+			r, err := res.Decide(context.Background(), req)
+			require.NoError(t, err)
+			got := "deny"
+			if r.Decision.Allowed {
+				got = "allow"
+			}
+			var trail []string
+			for _, s := range r.Steps {
+				trail = append(trail, fmt.Sprintf("%s: %v %v", s.URL, s.Decision.Code, s.Err))
+			}
+			assert.Equal(t, v.Expect, got, "%s\nsteps: %s", r.Decision, strings.Join(trail, "; "))
+			t.Log(r.Decision)
+		})
+	}
+}
+
+// vectorFetch serves a fetch vector's HTTP responses: a 200 is the file,
+// any other status or an unlisted URL is none.
+func vectorFetch(v Vector) mozpolicy.FetchFunc {
+	return func(_ context.Context, url string) ([]byte, error) {
+		r, ok := v.HTTP[url]
+		switch {
+		case !ok || r.Status == 404:
+			return nil, fmt.Errorf("GET %s: 404: %w", url, fs.ErrNotExist)
+		case r.Status != 200:
+			return nil, fmt.Errorf("GET %s: status %d", url, r.Status)
+		}
+		return []byte(r.Body), nil
+	}
 }
