@@ -20,9 +20,10 @@ func (e *ValidationError) Error() string {
 }
 
 // Validate reports, as a *ValidationError, everything that would make an
-// <allow> match nothing or the client reject the file: a namespace other
-// than none or the draft's, an unknown type, a from or to that never
-// matches, and a delegate other than true or false. A policy without any
+// <allow> match nothing or the client reject the file, and whatever else
+// the strict reading would flag: a namespace other than none or the
+// draft's, an unknown type, a from or to that never matches, a to without
+// its trailing "/", and a delegate other than true or false. A policy without any
 // <allow> is valid; it denies everything.
 func (p *Policy) Validate() error {
 	var probs []string
@@ -42,6 +43,8 @@ func (p *Policy) Validate() error {
 		}
 		if _, err := ParseTo(a.To); err != nil {
 			add("%s: to %v", where, err)
+		} else if a.To != "" && !strings.HasSuffix(a.To, "/") {
+			add("%s: to %q names a directory and must end in \"/\"", where, a.To)
 		}
 		switch a.Delegate {
 		case "", "true", "false":

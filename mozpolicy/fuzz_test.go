@@ -1,0 +1,155 @@
+package mozpolicy
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// addSeeds adds the policy files in ../testdata and the policies of the
+// Mozilla conformance vectors to the seed corpus; the corpus of inputs the
+// fuzzer found interesting is in testdata/fuzz.
+func addSeeds(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/*/*.xml")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	b, err := os.ReadFile("../testdata/conformance/mozilla.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var vectors []struct {
+		HTTP map[string]struct{ Body string }
+	}
+	if err := json.Unmarshal(b, &vectors); err != nil {
+		f.Fatal(err)
+	}
+	for _, v := range vectors {
+		for _, r := range v.HTTP {
+			f.Add([]byte(r.Body))
+		}
+	}
+}
+
+// fuzzRequests are judged against every policy the fuzzer finds.
+var fuzzRequests = func() []match.Request {
+	var out []match.Request
+	for _, p := range [][3]string{
+		{"http://bar.foo.com/p", "http://www.company.com/service/foo.xml", TypeXML},
+		{"https://xn--bcher-kva.example/", "https://www.company.com/a%20b/../c", TypeLoad},
+		{"file:///C:/page.html", "http://www.company.com/", ""},
+	} {
+		req, err := match.NewRequest(p[0], p[1])
+		if err != nil {
+			panic(err)
+		}
+		req.Type = p[2]
+		out = append(out, req)
+	}
+	return out
+}()
+
+func checkDiagnostics(t *testing.T, ds []match.Diagnostic, err error) {
+	for _, d := range ds {
+		if !d.Pos.IsValid() || d.Message == "" || d.Code == "" {
+			t.Fatalf("diagnostic without position, code or message: %#v", d)
+		}
+	}
+	if err != nil {
+		if _, ok := err.(*match.Diagnostic); !ok {
+			t.Fatalf("error is %T, not a *match.Diagnostic", err)
+		}
+	}
+}
+
+// FuzzParse: the client's reading never panics, every diagnostic has a
+// position, what it accepts compiles to a policy that decides with a
+// reason, and a valid policy survives write-parse unchanged.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
+	loc, err := match.ParseTarget("http://www.company.com/cross-domain-policy.xml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pol, ds, err := Parse(b)
+		checkDiagnostics(t, ds, err)
+		if err != nil {
+			return
+		}
+		mp := pol.Compile(CompileOptions{Location: loc})
+		for _, req := range fuzzRequests {
+			d := mp.Decide(req)
+			if d.Reason() == "" {
+				t.Fatal("decision without a reason")
+			}
+			if d.Code == match.Delegated && d.Next == "" {
+				t.Fatal("delegation without a next file")
+			}
+		}
+		if pol.Validate() != nil {
+			return
+		}
+		out, err := pol.Marshal()
+		if err != nil {
+			t.Fatalf("Marshal of a valid policy: %v", err)
+		}
+		back, ds, err := ParseStrict(out)
+		if err != nil {
+			t.Fatalf("the strict reading rejects what Marshal wrote: %v %v\n%s", err, ds, out)
+		}
+		if diff := cmp.Diff(pol, back, ignorePos); diff != "" {
+			t.Fatalf("parse-write-parse changed the policy (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// FuzzParseStrict: the strict reading never panics, returns the model the
+// client's reading returns, and accepts only files the client accepts
+// without ignoring anything.
+func FuzzParseStrict(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		strict, sds, serr := ParseStrict(b)
+		checkDiagnostics(t, sds, serr)
+		rt, rds, rerr := Parse(b)
+		if d := cmp.Diff(rt, strict); d != "" {
+			t.Fatalf("strict and runtime models differ (-runtime +strict):\n%s", d)
+		}
+		if serr == nil {
+			if rerr != nil {
+				t.Fatalf("strict accepts what the client rejects: %v", rerr)
+			}
+			if len(rds) != len(sds) {
+				t.Fatalf("strict accepts a file the client reads with warnings: %v", rds)
+			}
+		}
+	})
+}
+
+// FuzzParseTo: ParseTo never panics, and what it accepts is relative, free
+// of dot-segments and ends in "/".
+func FuzzParseTo(f *testing.F) {
+	for _, s := range []string{"service/", "a/../b", "%2e%2e/", "./", "a//b/", "/x/", "http://x/", "my%20dir"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, to string) {
+		rel, err := ParseTo(to)
+		if err != nil || rel == "" {
+			return
+		}
+		if rel[0] == '/' || rel[len(rel)-1] != '/' {
+			t.Fatalf("ParseTo(%q) = %q", to, rel)
+		}
+		if got := match.RemoveDotSegments("/" + rel); got != "/"+rel {
+			t.Fatalf("ParseTo(%q) = %q keeps dot-segments", to, rel)
+		}
+	})
+}
