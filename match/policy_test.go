@@ -348,3 +348,9 @@ func TestDecideDelegate(t *testing.T) {
 	d := root.Decide(MustRequest("http://a.example/", "http://t.example/users/alice/feed.xml"))
 	assert.Equal(t, `deny: <allow> at 3:3 in http://t.example/cdp.xml admits http://a.example/ by "*" but delegates the decision to http://t.example/users/cdp.xml, the next file toward http://t.example/users/alice/feed.xml; without that file's leave the request is denied`, d.String())
 }
+
+func TestDecideNamesIgnoredEntries(t *testing.T) {
+	p := &Policy{Source: "p.xml", Ignored: []string{`<allow type="SOAP"> at 3:3, which matches nothing: type "SOAP" is not a type`, "b", "c"}}
+	d := p.Decide(MustRequest("http://a.example/", "http://t.example/"))
+	assert.Equal(t, `deny: no rule in p.xml admits http://a.example/ (it admits no caller at all; it ignores <allow type="SOAP"> at 3:3, which matches nothing: type "SOAP" is not a type, b, and 1 more)`, d.String())
+}

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/xdpolicy/xdpolicy/internal/policyfile"
 	"github.com/xdpolicy/xdpolicy/internal/xmldoc"
 	"github.com/xdpolicy/xdpolicy/match"
+	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
 type checkFlags struct {
@@ -26,7 +28,7 @@ func (f *checkFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "the file's format: crossdomain, clientaccess or mozpolicy (default: detected from the root element)")
 	fs.StringVar(&f.method, "method", "GET", "HTTP method of the request")
 	fs.Var(&f.headers, "header", "name of a request header the caller sets (repeatable)")
-	fs.StringVar(&f.typ, "type", "", "service type for the Mozilla draft: xml, soap, load or save")
+	fs.StringVar(&f.typ, "type", "", "the request's service type under the Mozilla draft: xml, soap, load or save\n(without it, only rules of type any admit the request)")
 	fs.BoolVar(&f.json, "json", false, "print the decision as one JSON object")
 }
 
@@ -43,6 +45,11 @@ input.
 check prints "allow: REASON" and exits 0, or "deny: REASON" and exits 1. A file
 the runtime rejects whole denies. Usage errors and unreadable input exit 2.
 
+Under the Mozilla draft a rule may delegate a target in a subdirectory to the
+cross-domain-policy.xml of the next directory toward it. check judges one file,
+so it then says which file decides instead and exits 1: denied unless that file
+allows. (With -json, "next" holds its URL.)
+
 Example:
 
 	xdpolicy check -origin http://app.example.net/app.xap \
@@ -55,6 +62,9 @@ Example:
 
 	xdpolicy check -origin http://www.example.com/chat.swf \
 	    -target xmlsocket://chat.example.com:9001 testdata/examples/socketpolicy.xml
+
+	xdpolicy check -runtime mozilla -type load -origin http://anyone.example/page.html \
+	    -target http://www.example.org/feeds/news.xml testdata/examples/cross-domain-policy.xml
 `,
 	}
 	cmd.flags = func(c *cli) *flag.FlagSet {
@@ -77,6 +87,7 @@ type checkResult struct {
 	Line    int    `json:"line"`
 	Column  int    `json:"column"`
 	Rule    string `json:"rule,omitempty"`
+	Next    string `json:"next,omitempty"`
 	Origin  string `json:"origin"`
 	Target  string `json:"target"`
 }
@@ -104,6 +115,9 @@ func (c *cli) check(cmd *command, args []string) int {
 		return c.usageError(cmd, "%v", err)
 	}
 	req.Method, req.Headers, req.Type = f.method, f.headers, f.typ
+	if f.typ != "" && !slices.Contains(mozpolicy.RequestTypes, f.typ) {
+		return c.usageError(cmd, "-type %q is not a service type of the Mozilla draft; want xml, soap, load or save (case-sensitive)", f.typ)
+	}
 
 	name := files[0]
 	b, err := c.readInput(name)
@@ -114,6 +128,9 @@ func (c *cli) check(cmd *command, args []string) int {
 	format, rt, err := resolve(b, f.format, f.runtime)
 	if err != nil {
 		return c.usageError(cmd, "%s: %v", displayName(name), err)
+	}
+	if f.typ != "" && rt != policyfile.Mozilla {
+		return c.usageError(cmd, "-type is the Mozilla draft's service type; the %s runtime has none (use -runtime mozilla)", rt)
 	}
 	rd, err := policyfile.Read(b, format, rt, policyfile.Options{Socket: req.Target.IsSocket()})
 	if err != nil {
@@ -127,6 +144,7 @@ func (c *cli) check(cmd *command, args []string) int {
 			Runtime: string(rt), Format: string(format), File: displayName(name),
 			Line: d.Pos().Line, Column: d.Pos().Col,
 			Origin: req.Origin.String(), Target: req.Target.String(),
+			Next: d.Next,
 		}
 		var de *match.Diagnostic
 		if d.Code == match.Rejected && errors.As(rd.Err, &de) {

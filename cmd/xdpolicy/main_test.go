@@ -17,7 +17,14 @@ const (
 	example       = "../../testdata/examples/clientaccesspolicy.xml"
 	flashExample  = "../../testdata/examples/crossdomain.xml"
 	socketExample = "../../testdata/examples/socketpolicy.xml"
+	mozExample    = "../../testdata/examples/cross-domain-policy.xml"
 )
+
+const mozBroken = `<cross-domain-policy xmlns="http://somedomain/2005/cross-domain-policy">
+  <allow type="SOAP" from="*.*.example" to="../admin/"/>
+  <allow type="load" to="feeds"/>
+</cross-domain-policy>
+`
 
 // writeFile writes a policy into a temporary directory and returns its path.
 func writeFile(t *testing.T, name, body string) string {
@@ -136,6 +143,36 @@ func TestRun(t *testing.T) {
 		{name: "flash lint -socket", args: []string{"lint", "-socket", "../../testdata/realworld/flash/11-socket-all-ports.xml"}, code: 0},
 		{name: "flash lint without -socket", args: []string{"lint", "../../testdata/realworld/flash/11-socket-all-ports.xml"}, code: 0, stdout: []string{"to-ports is ignored in an HTTP policy"}},
 		{name: "flash does not read clientaccesspolicy.xml", args: []string{"lint", "-runtime", "flash", example}, code: 2, stderr: []string{"does not read clientaccess"}},
+
+		{name: "mozilla allowed", args: []string{"check", "-type", "load", "-origin", "http://anyone.example/page.html", "-target", "http://www.example.org/feeds/news.xml", mozExample},
+			code: 0, stdout: []string{`allow: <allow type="load" from="*" to="feeds/"> at 4:3 in ` + mozExample}},
+		{name: "mozilla explicit runtime and format", args: []string{"check", "-runtime", "mozilla", "-format", "mozpolicy", "-type", "soap", "-origin", "https://a.partner.example/", "-target", "http://www.example.org/services/quote", mozExample},
+			code: 0, stdout: []string{`allow: <allow type="soap" from="*.partner.example" to="services/"> at 6:3`}},
+		{name: "mozilla wrong type", args: []string{"check", "-type", "save", "-origin", "http://anyone.example/page.html", "-target", "http://www.example.org/feeds/news.xml", mozExample},
+			code: 1, stdout: []string{"but not type save (it admits load)"}},
+		{name: "mozilla no type", args: []string{"check", "-origin", "http://anyone.example/page.html", "-target", "http://www.example.org/feeds/news.xml", mozExample},
+			code: 1, stdout: []string{"the request names no type"}},
+		{name: "mozilla delegation", args: []string{"check", "-type", "xml", "-origin", "http://anyone.example/page.html", "-target", "http://www.example.org/users/alice/feed.xml", mozExample},
+			code: 1, stdout: []string{"deny: ", "delegates the decision to http://www.example.org/users/cross-domain-policy.xml"}},
+		{name: "mozilla apex is not under the wildcard", args: []string{"check", "-type", "soap", "-origin", "https://partner.example/", "-target", "http://www.example.org/services/quote", mozExample},
+			code: 1, stdout: []string{"deny: ", "does not grant /services/quote"}},
+		{name: "mozilla path escape", args: []string{"check", "-type", "load", "-origin", "http://anyone.example/", "-target", "http://www.example.org/feeds/%2e%2e/admin", mozExample},
+			code: 1, stdout: []string{"deny: "}},
+		{name: "mozilla socket", args: []string{"check", "-type", "xml", "-origin", "http://anyone.example/", "-target", "xmlsocket://www.example.org:9000", mozExample},
+			code: 1, stdout: []string{"HTTP and HTTPS only"}},
+		{name: "mozilla bad type", args: []string{"check", "-type", "LOAD", "-origin", "http://a.example/", "-target", "http://b.example/", mozExample},
+			code: 2, stderr: []string{`-type "LOAD" is not a service type`}},
+		{name: "type under flash", args: []string{"check", "-type", "load", "-origin", "http://a.example/", "-target", "http://b.example/", flashExample},
+			code: 2, stderr: []string{"-runtime mozilla"}},
+		{name: "mozilla does not read crossdomain.xml", args: []string{"check", "-runtime", "mozilla", "-origin", "http://a.example/", "-target", "http://b.example/", flashExample},
+			code: 2, stderr: []string{"does not read crossdomain"}},
+		{name: "mozilla lint", args: []string{"lint", mozExample}, code: 0},
+		{name: "mozilla lint warnings", args: []string{"lint", "-"}, stdin: mozBroken, code: 0,
+			stdout: []string{`<stdin>:2:10: warning: type "SOAP" is not any`, "<stdin>:2:22: warning: from", `<stdin>:2:41: warning: to "../admin/" never matches`}},
+		{name: "mozilla lint strict", args: []string{"lint", "-strict", "-"}, stdin: mozBroken, code: 1,
+			stdout: []string{`<stdin>:3:22: error: to names a directory; write "feeds/"`}},
+		{name: "mozilla lint rejected", args: []string{"lint", "-format", "mozpolicy", "-"}, stdin: `<cross-domain-policy xmlns="urn:x"><allow/></cross-domain-policy>`, code: 1,
+			stdout: []string{`<stdin>:1:1: error: <cross-domain-policy> is in namespace "urn:x"`}},
 
 		{name: "no command", args: nil, code: 2, stderr: []string{"check", "lint"}},
 		{name: "unknown command", args: []string{"frob"}, code: 2, stderr: []string{`unknown command "frob"`}},
@@ -258,5 +295,41 @@ func TestBinary(t *testing.T) {
 	}
 	assert.Greater(t, ran["file"], 20)
 	assert.Equal(t, 2, ran["lint"])
+
+	// mozilla.json: the vectors one file answers (their site holds only
+	// the root file) run through check with that file on standard input.
+	b, err = os.ReadFile("../../testdata/conformance/mozilla.json")
+	require.NoError(t, err)
+	var moz []struct {
+		Name, Origin, Target, Type, Expect string
+		HTTP                               map[string]struct{ Body string }
+	}
+	require.NoError(t, json.Unmarshal(b, &moz))
+	for _, v := range moz {
+		if len(v.HTTP) != 1 {
+			continue
+		}
+		var body string
+		for _, r := range v.HTTP {
+			body = r.Body
+		}
+		args := []string{"check", "-runtime", "mozilla", "-format", "mozpolicy", "-type", v.Type, "-origin", v.Origin, "-target", v.Target, "-"}
+		cmd := exec.Command(bin, args...)
+		cmd.Stdin = strings.NewReader(body)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		want := map[string]int{"allow": 0, "deny": 1}[v.Expect]
+		assert.Equal(t, want, code, "%s: %v\nstdout: %s\nstderr: %s", v.Name, args, stdout.String(), stderr.String())
+		assert.True(t, strings.HasPrefix(stdout.String(), v.Expect+": "), "%s: %s", v.Name, stdout.String())
+		ran["mozilla"]++
+	}
+	assert.Greater(t, ran["mozilla"], 15)
 	t.Logf("ran %v vectors through the binary", ran)
 }

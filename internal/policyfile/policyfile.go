@@ -11,6 +11,7 @@ import (
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/match"
+	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
 // Format is a policy file format.
@@ -40,7 +41,7 @@ const (
 var Runtimes = []Runtime{Flash, Silverlight, Mozilla}
 
 // MozillaNamespace is the draft's namespace URI.
-const MozillaNamespace = "http://somedomain/2005/cross-domain-policy"
+const MozillaNamespace = mozpolicy.Namespace
 
 // ParseFormat checks a -format value.
 func ParseFormat(s string) (Format, error) {
@@ -175,12 +176,12 @@ func Read(b []byte, f Format, rt Runtime, opt Options) (*Reading, error) {
 		rd.compile = func(src string) *match.Policy {
 			return clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: src})
 		}
-	case rt == Silverlight || f == ClientAccess:
-		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
-	case rt == Mozilla && f != MozPolicy, rt != Mozilla && f == MozPolicy:
-		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
+	case rt == Mozilla && f == MozPolicy:
+		pol, diags, err := mozpolicy.Parser{Strict: opt.Strict}.Parse(b)
+		rd.Diags, rd.Err = diags, err
+		rd.compile = func(src string) *match.Policy { return pol.Compile(mozpolicy.CompileOptions{Source: src}) }
 	default:
-		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime's reading of %s files is not implemented yet", rt, f)}
+		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
 	}
 	return rd, nil
 }
@@ -196,6 +197,10 @@ func (rd *Reading) Decide(source string, req match.Request) match.Decision {
 	if rd.Runtime == Silverlight && rd.Format == CrossDomain && req.Target.IsSocket() {
 		return match.Deny(req, match.NoPolicy, string(rd.Runtime), source,
 			"Silverlight reads socket policies only as clientaccesspolicy.xml from port 943, never crossdomain.xml")
+	}
+	if rd.Runtime == Mozilla && req.Target.IsSocket() {
+		return match.Deny(req, match.RuntimeLimit, string(rd.Runtime), source,
+			"the Mozilla draft governs HTTP and HTTPS only; it grants no sockets")
 	}
 	if rd.Runtime == Silverlight && req.Target.Scheme == "xmlsocket" {
 		req.Target.Scheme = "tcp"
