@@ -165,13 +165,15 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 
 	for i := range p.AllowAccessFrom {
 		aa := &p.AllowAccessFrom[i]
+		name := fmt.Sprintf("<allow-access-from domain=%q> at %s", aa.Domain, aa.Pos)
 		c, err := ParseDomain(aa.Domain)
 		if err != nil {
+			mp.Ignored = append(mp.Ignored, name+", which matches nothing: "+err.Error())
 			continue
 		}
 		c.Pos = aa.Pos
 		rule := match.Rule{
-			Name:    fmt.Sprintf("<allow-access-from domain=%q> at %s", aa.Domain, aa.Pos),
+			Name:    name,
 			Pos:     aa.Pos,
 			Callers: []match.Caller{c},
 			Methods: flashMethods,
@@ -179,7 +181,12 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 		}
 		if kind.Socket() {
 			ports, err := match.ParsePortList(aa.ToPorts)
-			if aa.ToPorts == "" || err != nil {
+			switch {
+			case aa.ToPorts == "":
+				mp.Ignored = append(mp.Ignored, name+", which grants nothing: a socket policy needs to-ports")
+				continue
+			case err != nil:
+				mp.Ignored = append(mp.Ignored, name+", which grants nothing: to-ports "+err.Error())
 				continue
 			}
 			rule.PortsText = fmt.Sprintf("to-ports=%q", aa.ToPorts)

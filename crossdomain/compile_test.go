@@ -213,3 +213,21 @@ func TestNeverSent(t *testing.T) {
 		assert.False(t, NeverSent(h), h)
 	}
 }
+
+func TestCompileNamesDeadEntries(t *testing.T) {
+	pol, _, err := Parse([]byte(`<cross-domain-policy>
+  <allow-access-from domain="www.*.example.com"/>
+</cross-domain-policy>`))
+	require.NoError(t, err)
+	req, err := match.NewRequest("http://www.a.example.com/x.swf", "http://b.example/")
+	require.NoError(t, err)
+	d := pol.Compile(CompileOptions{Source: "crossdomain.xml"}).Decide(req)
+	assert.Equal(t, `deny: no rule in crossdomain.xml admits http://www.a.example.com/x.swf (it admits no caller at all; it ignores <allow-access-from domain="www.*.example.com"> at 2:3, which matches nothing: "www.*.example.com" never matches: a wildcard is allowed only as "*" or a leading "*." label)`, d.String())
+
+	sock, _, err := ParseSocket([]byte(`<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`))
+	require.NoError(t, err)
+	req, err = match.NewRequest("http://www.a.example.com/x.swf", "xmlsocket://b.example:9000")
+	require.NoError(t, err)
+	d = sock.Compile(CompileOptions{Kind: SocketMaster}).Decide(req)
+	assert.Contains(t, d.Reason(), "which grants nothing: a socket policy needs to-ports")
+}
