@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xdpolicy/xdpolicy/internal/readingtest"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -56,19 +57,6 @@ var fuzzRequests = func() []match.Request {
 	return out
 }()
 
-func checkDiagnostics(t *testing.T, ds []match.Diagnostic, err error) {
-	for _, d := range ds {
-		if !d.Pos.IsValid() || d.Message == "" || d.Code == "" {
-			t.Fatalf("diagnostic without position, code or message: %#v", d)
-		}
-	}
-	if err != nil {
-		if _, ok := err.(*match.Diagnostic); !ok {
-			t.Fatalf("error is %T, not a *match.Diagnostic", err)
-		}
-	}
-}
-
 // FuzzParse: the client's reading never panics, every diagnostic has a
 // position, what it accepts compiles to a policy that decides with a
 // reason, and a valid policy survives write-parse unchanged.
@@ -80,7 +68,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pol, ds, err := Parse(b)
-		checkDiagnostics(t, ds, err)
+		readingtest.CheckDiagnostics(t, ds, err)
 		if err != nil {
 			return
 		}
@@ -118,7 +106,7 @@ func FuzzParseStrict(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		strict, sds, serr := ParseStrict(b)
-		checkDiagnostics(t, sds, serr)
+		readingtest.CheckDiagnostics(t, sds, serr)
 		rt, rds, rerr := Parse(b)
 		if d := cmp.Diff(rt, strict); d != "" {
 			t.Fatalf("strict and runtime models differ (-runtime +strict):\n%s", d)
