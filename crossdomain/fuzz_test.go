@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xdpolicy/xdpolicy/internal/readingtest"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -73,11 +74,7 @@ func FuzzParse(f *testing.F) {
 			kind = SocketMaster
 		}
 		pol, ds, err := Parser{Kind: kind}.Parse(b)
-		for _, d := range ds {
-			if !d.Pos.IsValid() || d.Code == "" || d.Message == "" {
-				t.Fatalf("diagnostic without position, code or message: %#v", d)
-			}
-		}
+		readingtest.CheckDiagnostics(t, ds, err)
 		if err != nil {
 			return
 		}
@@ -101,6 +98,7 @@ func FuzzParseStrict(f *testing.F) {
 			kind = SocketMaster
 		}
 		strict, sds, serr := Parser{Kind: kind, Strict: true}.Parse(b)
+		readingtest.CheckDiagnostics(t, sds, serr)
 		rt, rds, rerr := Parser{Kind: kind}.Parse(b)
 		if d := cmp.Diff(rt, strict); d != "" {
 			t.Fatalf("strict and runtime models differ:\n%s", d)
