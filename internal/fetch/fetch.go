@@ -1,0 +1,278 @@
+// Package fetch gets policy files the way the runtimes did: over HTTP with
+// a body limit, a time limit and the runtime's redirect rule, and over a
+// socket with the policy-file request of Flash Player or Silverlight.
+// Every fetch is bounded; a body over the limit is an error, never a
+// truncated file.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for every fetch.
+const (
+	DefaultMaxBytes = 1 << 20
+	DefaultTimeout  = 5 * time.Second
+)
+
+// Redirects says which redirects an HTTP fetch follows.
+type Redirects int
+
+const (
+	// NoRedirects: a 3xx answer is the answer (Silverlight, the Mozilla
+	// draft): the file is missing.
+	NoRedirects Redirects = iota
+	// SameHost follows redirects to the same host name, at most
+	// MaxRedirects of them; a redirect to another host is an error (Flash
+	// Player ignores such a policy).
+	SameHost
+)
+
+// MaxRedirects is how many same-host redirects Flash Player followed.
+const MaxRedirects = 5
+
+// HTTP says how to fetch over HTTP.
+type HTTP struct {
+	// Client does the requests; nil means http.DefaultClient. Its
+	// CheckRedirect is replaced for the fetch; the rest is used as is.
+	Client *http.Client
+	// MaxBytes bounds the body (default DefaultMaxBytes).
+	MaxBytes int64
+	// Timeout bounds the whole fetch, redirects included (default
+	// DefaultTimeout).
+	Timeout   time.Duration
+	Redirects Redirects
+}
+
+// Response is what an HTTP fetch got.
+type Response struct {
+	// URL is the URL asked for; Final the URL that answered, after the
+	// redirects followed (in Redirected, in order).
+	URL, Final string
+	Redirected []string
+	Status     int
+	// ContentType is the Content-Type header as sent.
+	ContentType string
+	Header      http.Header
+	Body        []byte
+}
+
+// MediaType returns the response's media type in lower case, without
+// parameters ("" when absent or malformed).
+func (r *Response) MediaType() string {
+	mt, _, err := mime.ParseMediaType(r.ContentType)
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// Error is a failed fetch: what was asked for and why it failed.
+type Error struct {
+	URL string
+	Err error
+}
+
+func (e *Error) Error() string { return e.URL + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrTooLarge is the cause of an Error for a body over the limit.
+var ErrTooLarge = errors.New("over the size limit")
+
+// Get fetches rawURL. It returns the response whatever its status (the
+// caller decides what counts) and an *Error when there is none: the
+// request failed, timed out, was redirected in a way the rule forbids, or
+// the body was over the limit.
+func (h HTTP) Get(ctx context.Context, rawURL string) (*Response, error) {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	max := h.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	res := &Response{URL: rawURL, Final: rawURL}
+	c := http.DefaultClient
+	if h.Client != nil {
+		c = h.Client
+	}
+	client := *c
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if h.Redirects == NoRedirects {
+			return http.ErrUseLastResponse
+		}
+		from := via[len(via)-1].URL
+		switch {
+		case !strings.EqualFold(req.URL.Hostname(), from.Hostname()):
+			return fmt.Errorf("redirected to another host, %s; the policy is ignored", req.URL.Redacted())
+		case len(via) > MaxRedirects:
+			return fmt.Errorf("more than %d redirects", MaxRedirects)
+		}
+		res.Redirected = append(res.Redirected, req.URL.String())
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, &Error{URL: rawURL, Err: err}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+			err = fmt.Errorf("no answer within %v", timeout)
+		}
+		return nil, &Error{URL: rawURL, Err: err}
+	}
+	defer resp.Body.Close()
+	res.Final = resp.Request.URL.String()
+	res.Status = resp.StatusCode
+	res.ContentType = resp.Header.Get("Content-Type")
+	res.Header = resp.Header
+	if resp.ContentLength > max {
+		return res, &Error{URL: rawURL, Err: fmt.Errorf("%w: Content-Length %d, limit %d bytes", ErrTooLarge, resp.ContentLength, max)}
+	}
+	res.Body, err = readAtMost(resp.Body, max)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no whole answer within %v", timeout)
+		}
+		return res, &Error{URL: rawURL, Err: err}
+	}
+	return res, nil
+}
+
+// readAtMost reads r to its end, failing with ErrTooLarge rather than
+// returning more than max bytes.
+func readAtMost(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+	}
+	return b, nil
+}
+
+// Dialer opens connections; *net.Dialer is one.
+type Dialer interface {
+	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// The policy-file requests.
+var (
+	// FlashRequest is what Flash Player sends to a socket policy server:
+	// 23 bytes, the NUL included.
+	FlashRequest = []byte("<policy-file-request/>\x00")
+	// SilverlightRequest is what Silverlight sends to port 943: 22
+	// bytes, no NUL.
+	SilverlightRequest = []byte("<policy-file-request/>")
+)
+
+// Socket says how to fetch a socket policy.
+type Socket struct {
+	// Dialer opens the connection; nil means a net.Dialer.
+	Dialer Dialer
+	// Request is sent once connected (FlashRequest or
+	// SilverlightRequest).
+	Request []byte
+	// UntilNUL ends the reply at the first NUL byte (Flash Player), not
+	// only when the server closes (Silverlight). The NUL is kept.
+	UntilNUL bool
+	// MaxBytes bounds the reply (default DefaultMaxBytes); Timeout the
+	// whole exchange, connecting included (default DefaultTimeout).
+	MaxBytes int64
+	Timeout  time.Duration
+}
+
+// Get connects to addr (host:port), sends the request and reads the
+// reply. A reply that does not end in time is an error, whatever it held.
+func (s Socket) Get(ctx context.Context, addr string) ([]byte, error) {
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	max := s.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var d Dialer = &net.Dialer{}
+	if s.Dialer != nil {
+		d = s.Dialer
+	}
+	fail := func(err error) ([]byte, error) { return nil, &Error{URL: addr, Err: err} }
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no connection within %v", timeout)
+		}
+		return fail(err)
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	_ = conn.SetDeadline(deadline)
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := conn.Write(s.Request); err != nil {
+		return fail(fmt.Errorf("sending the policy-file request: %w", err))
+	}
+	var reply []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := conn.Read(buf)
+		chunk := buf[:n]
+		if s.UntilNUL {
+			if i := indexNUL(chunk); i >= 0 {
+				reply = append(reply, chunk[:i+1]...)
+				if int64(len(reply)) > max+1 {
+					return fail(fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max))
+				}
+				return reply, nil
+			}
+		}
+		reply = append(reply, chunk...)
+		if int64(len(reply)) > max {
+			return fail(fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max))
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			return reply, nil
+		case err != nil && (ctx.Err() != nil || isTimeout(err)):
+			return fail(fmt.Errorf("the reply did not end within %v (%d bytes read)", timeout, len(reply)))
+		case err != nil:
+			return fail(err)
+		}
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func indexNUL(b []byte) int {
+	for i, c := range b {
+		if c == 0 {
+			return i
+		}
+	}
+	return -1
+}
