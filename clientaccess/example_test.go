@@ -1,7 +1,11 @@
 package clientaccess_test
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 
 	"github.com/xdpolicy/xdpolicy/clientaccess"
@@ -132,4 +136,40 @@ func ExampleParseCrossDomain() {
 	fmt.Println(p.Decide(req))
 	// Output:
 	// allow: <allow-access-from domain="*"> at 3:3 in crossdomain.xml admits http://app.example.net/app.xap by "*" (3:3) and grants the whole site
+}
+
+// Decide as a Silverlight session did, fetching the policy files. Here the
+// "network" is one local test server that answers for every host; point
+// HTTPClient and DialContext at the real network (or leave them nil) in
+// use.
+func ExampleClient_Decide() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/clientaccesspolicy.xml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<access-policy><cross-domain-access><policy>
+  <allow-from><domain uri="https://*.example.net"/></allow-from>
+  <grant-to><resource path="/api" include-subpaths="true"/></grant-to>
+</policy></cross-domain-access></access-policy>`)
+	}))
+	defer srv.Close()
+	toTestServer := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	c := &clientaccess.Client{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: toTestServer}}}
+
+	req, _ := match.NewRequest("https://app.example.net/app.xap", "http://api.example.com/api/feed")
+	l, err := c.Decide(context.Background(), req)
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range l.Files {
+		fmt.Println(f)
+	}
+	fmt.Println(l.Decision)
+	// Output:
+	// http://api.example.com/clientaccesspolicy.xml (status 200, text/xml): read
+	// allow: <policy> at 1:37 in http://api.example.com/clientaccesspolicy.xml admits https://app.example.net/app.xap by "https://*.example.net" (2:15) and grants <resource path="/api" include-subpaths="true"> (3:13)
 }

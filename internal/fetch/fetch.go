@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Defaults for every fetch.
@@ -275,4 +277,21 @@ func indexNUL(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// Record describes an HTTP fetch for a lookup's list of consulted files;
+// the caller adds Used and Note.
+func Record(url string, res *Response, err error) match.Consulted {
+	c := match.Consulted{URL: url, Err: err}
+	if res != nil {
+		c.Status, c.ContentType = res.Status, res.ContentType
+		c.MetaPolicy = res.Header.Get("X-Permitted-Cross-Domain-Policies")
+		if res.Final != url {
+			c.Final = res.Final
+		}
+	}
+	if err != nil {
+		c.Note = err.Error()
+	}
+	return c
 }
