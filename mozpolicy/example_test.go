@@ -3,6 +3,9 @@ package mozpolicy_test
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing/fstest"
 
@@ -112,4 +115,42 @@ func ExamplePolicy_Marshal() {
 	//   <allow type="load" from="*" to="feeds/"/>
 	//   <allow type="xml" from="*.partner.example" delegate="true"/>
 	// </cross-domain-policy>
+}
+
+// Decide over HTTP as the draft's client did. Here one local test server
+// answers for every host; leave HTTPClient nil to use the network.
+func ExampleClient_Decide() {
+	files := map[string]string{
+		"/cross-domain-policy.xml":      `<cross-domain-policy><allow from="*.foo.com" delegate="true"/></cross-domain-policy>`,
+		"/shop/cross-domain-policy.xml": `<cross-domain-policy><allow type="load" from="bar.foo.com"/></cross-domain-policy>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	toTestServer := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	c := &mozpolicy.Client{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: toTestServer}}}
+
+	req, _ := match.NewRequest("http://bar.foo.com/page.html", "http://www.company.com/shop/items.xml")
+	req.Type = mozpolicy.TypeLoad
+	l, err := c.Decide(context.Background(), req)
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range l.Files {
+		fmt.Println(f)
+	}
+	fmt.Println(l.Decision.Allowed, l.Decision.Code)
+	// Output:
+	// http://www.company.com/cross-domain-policy.xml (status 200, text/xml): delegates to http://www.company.com/shop/cross-domain-policy.xml
+	// http://www.company.com/shop/cross-domain-policy.xml (status 200, text/xml): grants
+	// true granted
 }

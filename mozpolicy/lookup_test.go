@@ -1,0 +1,66 @@
+package mozpolicy
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+func TestClient(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://www.company.com/cross-domain-policy.xml":        {Status: 200, ContentType: "application/octet-stream", Body: delegateAll},
+		"http://www.company.com/users/cross-domain-policy.xml":  {Status: 200, Body: allowAll},
+		"http://www.company.com/moved/cross-domain-policy.xml":  {Status: 301, Headers: map[string]string{"Location": "/users/cross-domain-policy.xml"}},
+		"http://www.company.com/broken/cross-domain-policy.xml": {Status: 500},
+		"http://redirect.example/cross-domain-policy.xml":       {Status: 302, Headers: map[string]string{"Location": "http://www.company.com/cross-domain-policy.xml"}},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	decide := func(target string) *match.Lookup {
+		req, err := match.NewRequest("http://a.example/", target)
+		require.NoError(t, err)
+		req.Type = TypeXML
+		l, err := c.Decide(context.Background(), req)
+		require.NoError(t, err)
+		return l
+	}
+	l := decide("http://www.company.com/users/alice.xml")
+	assert.True(t, l.Decision.Allowed, l.Decision.String())
+	require.Len(t, l.Files, 2)
+	assert.Equal(t, "http://www.company.com/cross-domain-policy.xml (status 200, application/octet-stream): delegates to http://www.company.com/users/cross-domain-policy.xml", l.Files[0].String())
+	assert.Equal(t, "http://www.company.com/users/cross-domain-policy.xml (status 200): grants", l.Files[1].String())
+
+	l = decide("http://www.company.com/moved/x.xml")
+	assert.False(t, l.Decision.Allowed)
+	assert.Contains(t, l.Decision.Reason(), "is missing")
+	assert.Contains(t, l.Files[1].Note, "does not follow redirects")
+
+	l = decide("http://www.company.com/broken/x.xml")
+	assert.Contains(t, l.Decision.Reason(), "could not be fetched (status 500)")
+
+	l = decide("http://redirect.example/x.xml")
+	assert.Equal(t, match.NoPolicy, l.Decision.Code)
+
+	// One fetch per file, however many ask at once; answers come from the
+	// cache afterwards.
+	c = &Client{HTTPClient: site.Client()}
+	const users = "http://www.company.com:80/users/cross-domain-policy.xml"
+	before := site.Requests(users)
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assert.True(t, decide("http://www.company.com/users/bob.xml").Decision.Allowed)
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, before+1, site.Requests(users))
+	l = decide("http://www.company.com/users/bob.xml")
+	assert.True(t, l.Files[0].Cached && l.Files[1].Cached)
+}
