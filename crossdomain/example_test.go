@@ -1,7 +1,11 @@
 package crossdomain_test
 
 import (
+	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
@@ -92,4 +96,45 @@ func ExampleStricter() {
 	siteControl, _ := crossdomain.ParseMetaPolicy("all")
 	fmt.Println(crossdomain.Stricter(siteControl, header))
 	// Output: by-content-type
+}
+
+// Decide as a Flash Player session did, fetching the master policy and the
+// files the caller registered. Here one local test server answers for
+// every host; leave HTTPClient nil to use the network.
+func ExampleClient_Decide() {
+	files := map[string]string{
+		"/crossdomain.xml":     `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/></cross-domain-policy>`,
+		"/api/crossdomain.xml": `<cross-domain-policy><allow-access-from domain="*.example.net"/></cross-domain-policy>`,
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+		fmt.Fprint(w, body)
+	}))
+	defer srv.Close()
+	toTestServer := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	c := &crossdomain.Client{
+		HTTPClient:  &http.Client{Transport: &http.Transport{DialContext: toTestServer}},
+		PolicyFiles: []string{"http://api.example.com/api/crossdomain.xml"}, // Security.loadPolicyFile
+	}
+
+	req, _ := match.NewRequest("http://www.example.net/app.swf", "http://api.example.com/api/feed.xml")
+	l, err := c.Decide(context.Background(), req)
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range l.Files {
+		fmt.Println(f)
+	}
+	fmt.Println(l.Decision)
+	// Output:
+	// http://api.example.com/crossdomain.xml (status 200, text/x-cross-domain-policy): does not grant (no-caller)
+	// http://api.example.com/api/crossdomain.xml (status 200, text/x-cross-domain-policy): grants
+	// allow: <allow-access-from domain="*.example.net"> at 1:22 in http://api.example.com/api/crossdomain.xml admits http://www.example.net/app.swf by "*.example.net" (1:22) and grants everything the file governs
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
@@ -56,6 +58,21 @@ func TestMozillaLookupConformance(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, v.Expect, verdict(l), trail(l))
 			require.NotEmpty(t, l.Files)
+		})
+	}
+}
+
+// TestFlashLookupConformance runs every flash.json vector through
+// crossdomain.Client against loopback servers holding the vector's files.
+func TestFlashLookupConformance(t *testing.T) {
+	for _, v := range loadVectors(t, "flash.json") {
+		t.Run(v.Name, func(t *testing.T) {
+			site := serve(t, v)
+			c := &crossdomain.Client{HTTPClient: site.Client(), DialContext: site.DialContext, PolicyFiles: v.PolicyFiles, SocketTimeout: time.Second}
+			l, err := c.Decide(context.Background(), request(t, v))
+			require.NoError(t, err)
+			assert.Equal(t, v.Expect, verdict(l), trail(l))
+			t.Log(trail(l))
 		})
 	}
 }

@@ -1,0 +1,352 @@
+package crossdomain
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xdpolicy/xdpolicy/internal/fetch"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// Client decides requests the way a Flash Player session did, fetching
+// the policy files itself (SPEC.md 1.7 and 1.8).
+//
+// HTTP(S): a target on the caller's own scheme, host and port is allowed
+// without a policy. Otherwise the master /crossdomain.xml of the target's
+// scheme, host and port is read; then, as its meta-policy allows
+// (site-control and the X-Permitted-Cross-Domain-Policies header, the
+// stricter winning; master-only by default), the files the caller
+// registered in PolicyFiles that govern the target. A response counts with
+// status 200 and a Content-Type of text/*, application/xml or
+// application/xhtml+xml; same-host redirects are followed (at most 5) and
+// the final URL decides master-ness and scope; a redirect to another host
+// makes the file ignored. Access is granted when any counting file grants
+// it.
+//
+// Sockets: the socket master on port 843 of the target host is asked with
+// the 23-byte <policy-file-request/> and NUL, and read to the NUL or EOF
+// (3 s by default; a refused port fails at once). If it does not grant and
+// its meta-policy is all (the default, also when port 843 gives no
+// policy), the target port itself is asked, then every xmlsocket://
+// location on that host in PolicyFiles; those are never masters, and the
+// 1024 rule applies to them.
+//
+// Every file's answer is cached for the life of the Client, failures
+// included, and concurrent lookups of one file share one fetch. A Client
+// is safe for concurrent use; its fields must not change after the first
+// Decide. The zero Client uses http.DefaultClient and net.Dialer.
+type Client struct {
+	// HTTPClient does the HTTP requests; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// DialContext opens socket policy connections; nil means a
+	// net.Dialer.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// PolicyFiles are the locations the caller registered with
+	// Security.loadPolicyFile: http(s) URLs, or xmlsocket://host:port.
+	PolicyFiles []string
+	// MaxBytes bounds each policy file (default 1 MiB); a larger one is
+	// rejected, never truncated.
+	MaxBytes int64
+	// Timeout bounds each HTTP fetch, redirects included (default 5 s);
+	// SocketTimeout each socket policy exchange (default 3 s).
+	Timeout, SocketTimeout time.Duration
+
+	files fetch.Cache[*policyFile]
+}
+
+// file is what a Client learned about one policy location.
+type policyFile struct {
+	rec    match.Consulted // the fetch, without Used, Note and Cached
+	note   string          // why the file does not count, when it does not
+	final  match.Target    // where it was found, after redirects
+	kind   Kind
+	media  string
+	header string // X-Permitted-Cross-Domain-Policies
+	pol    *Policy
+	err    error // the runtime's rejection of the file
+}
+
+// usable reports whether the file was fetched, counts as a response and
+// parsed.
+func (f *policyFile) usable() bool { return f.note == "" && f.err == nil }
+
+const flashRuntime = "flash"
+
+// Decide answers req. The error is non-nil only when ctx ends first.
+func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, error) {
+	if req.Target.Scheme == "tcp" {
+		req.Target.Scheme = "xmlsocket"
+	}
+	if req.SameOrigin() {
+		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: flashRuntime, Request: req}}, nil
+	}
+	l := &lookup{c: c, req: req}
+	var err error
+	if req.Target.IsSocket() {
+		err = l.socket(ctx)
+	} else {
+		err = l.http(ctx)
+	}
+	if err != nil {
+		l.out.Decision = match.Deny(req, match.NoPolicy, flashRuntime, "", "no answer: "+err.Error())
+	}
+	for _, f := range l.files {
+		l.out.Files = append(l.out.Files, *f)
+	}
+	return &l.out, err
+}
+
+// lookup is one Decide in progress.
+type lookup struct {
+	c     *Client
+	req   match.Request
+	out   match.Lookup
+	files []*match.Consulted
+	best  *match.Decision // the most telling denial so far
+}
+
+// consult fetches (or recalls) a file and lists it.
+func (l *lookup) consult(ctx context.Context, loc string, socket bool) (*policyFile, *match.Consulted, error) {
+	f, cached, err := l.c.files.Do(ctx, loc, func(ctx context.Context) *policyFile {
+		if socket {
+			return l.c.getSocket(ctx, loc)
+		}
+		return l.c.getHTTP(ctx, loc)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := new(match.Consulted)
+	*rec = f.rec
+	rec.Cached = cached
+	switch {
+	case f.note != "":
+		rec.Note = f.note
+	case f.err != nil:
+		rec.Used, rec.Note = true, "rejected: "+f.err.Error()
+	default:
+		rec.Used = true
+	}
+	l.files = append(l.files, rec)
+	return f, rec, nil
+}
+
+// skip lists a file the lookup did not fetch, and why.
+func (l *lookup) skip(loc, why string) {
+	l.files = append(l.files, &match.Consulted{URL: loc, Note: why})
+}
+
+// judge decides req against a usable file and reports whether it granted.
+func (l *lookup) judge(f *policyFile, rec *match.Consulted) bool {
+	loc := f.final
+	d := f.pol.Compile(CompileOptions{Location: loc, PermittedCrossDomainPolicies: f.header}).Decide(l.req)
+	if d.Allowed {
+		rec.Note = "grants"
+		l.out.Decision = d
+		return true
+	}
+	rec.Note = "does not grant (" + d.Code.String() + ")"
+	if l.best == nil || rank(d.Code) > rank(l.best.Code) {
+		l.best = &d
+	}
+	return false
+}
+
+// rank orders denials by how much they tell: a file that does not govern
+// the target tells least.
+func rank(c match.Code) int {
+	switch c {
+	case match.OutOfScope:
+		return 0
+	case match.Disabled:
+		return 1
+	}
+	return 2
+}
+
+// finish settles a lookup that nothing granted.
+func (l *lookup) finish(none string) {
+	if l.best != nil {
+		l.out.Decision = *l.best
+		return
+	}
+	var notes []string
+	for _, f := range l.files {
+		notes = append(notes, f.URL+": "+f.Note)
+	}
+	l.out.Decision = match.Deny(l.req, match.NoPolicy, flashRuntime, "", none+" ("+strings.Join(notes, "; ")+")")
+}
+
+func (l *lookup) http(ctx context.Context) error {
+	t := l.req.Target
+	masterURL := t.Root() + "/crossdomain.xml"
+	m, rec, err := l.consult(ctx, masterURL, false)
+	if err != nil {
+		return err
+	}
+	meta := PermitNone
+	masterOK := m.usable() && m.kind == Master && m.final.Root() == t.Root()
+	if m.usable() && !masterOK {
+		rec.Used, rec.Note = false, "redirected to "+m.final.String()+", which is not the master of "+t.Root()
+	}
+	if masterOK {
+		if l.judge(m, rec) {
+			return nil
+		}
+		site, _ := m.pol.MetaPolicy()
+		if site == 0 {
+			site = DefaultMetaPolicy(false)
+		}
+		meta = site
+		if hm, _ := ParseMetaPolicyHeader(m.header); hm != PermitNoneThisResponse {
+			meta = Stricter(site, hm)
+		}
+	}
+	for _, u := range l.c.PolicyFiles {
+		loc, err := match.ParseTarget(u)
+		if err != nil || loc.IsSocket() || loc.Root() != t.Root() || u == masterURL {
+			continue // it cannot govern this target
+		}
+		switch {
+		case !masterOK:
+			l.skip(u, "not fetched: without a usable master policy no other policy file counts")
+			continue
+		case meta == PermitNone || meta == PermitMasterOnly:
+			l.skip(u, fmt.Sprintf("not fetched: the meta-policy is %s, so only the master counts", meta))
+			continue
+		}
+		f, rec, err := l.consult(ctx, u, false)
+		if err != nil {
+			return err
+		}
+		if !f.usable() {
+			continue
+		}
+		switch {
+		case f.kind == Master:
+			rec.Used, rec.Note = false, "it is the master policy, already read"
+			continue
+		case meta == PermitByContentType && f.media != "text/x-cross-domain-policy":
+			rec.Used, rec.Note = false, fmt.Sprintf("served as %q; the meta-policy by-content-type admits only text/x-cross-domain-policy", f.rec.ContentType)
+			continue
+		case meta == PermitByFTPFilename && !strings.HasSuffix(f.final.Path, "/crossdomain.xml"):
+			rec.Used, rec.Note = false, "not named crossdomain.xml; the meta-policy by-ftp-filename admits no other file"
+			continue
+		}
+		if l.judge(f, rec) {
+			return nil
+		}
+	}
+	l.finish("Flash Player found no policy file that grants the request")
+	return nil
+}
+
+func (l *lookup) socket(ctx context.Context) error {
+	t := l.req.Target
+	loc := func(port int) string { return "xmlsocket://" + net.JoinHostPort(t.Host, strconv.Itoa(port)) }
+	masterLoc := loc(SocketMasterPort)
+	m, rec, err := l.consult(ctx, masterLoc, true)
+	if err != nil {
+		return err
+	}
+	meta := DefaultMetaPolicy(true)
+	if m.usable() {
+		if l.judge(m, rec) {
+			return nil
+		}
+		if site, _ := m.pol.MetaPolicy(); site != 0 {
+			meta = site
+		}
+	}
+	seen := map[string]bool{masterLoc: true}
+	locs := []string{loc(t.Port)}
+	for _, u := range l.c.PolicyFiles {
+		if p, err := match.ParseTarget(u); err == nil && p.Scheme == "xmlsocket" && p.Host == t.Host {
+			locs = append(locs, loc(p.Port))
+		}
+	}
+	for _, u := range locs {
+		if seen[u] {
+			continue
+		}
+		seen[u] = true
+		if meta != PermitAll {
+			l.skip(u, fmt.Sprintf("not asked: the socket master's meta-policy is %s, so only it counts", meta))
+			continue
+		}
+		f, rec, err := l.consult(ctx, u, true)
+		if err != nil {
+			return err
+		}
+		if f.usable() && l.judge(f, rec) {
+			return nil
+		}
+	}
+	l.finish("Flash Player found no socket policy that grants the connection")
+	return nil
+}
+
+// getHTTP fetches an HTTP policy file.
+func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
+	h := fetch.HTTP{Client: c.HTTPClient, MaxBytes: c.MaxBytes, Timeout: c.Timeout, Redirects: fetch.SameHost}
+	res, err := h.Get(ctx, u)
+	f := &policyFile{rec: fetch.Record(u, res, err)}
+	if err != nil {
+		f.note = err.Error()
+		return f
+	}
+	f.media, f.header = res.MediaType(), res.Header.Get("X-Permitted-Cross-Domain-Policies")
+	switch {
+	case res.Status != http.StatusOK:
+		f.note = fmt.Sprintf("status %d: no file", res.Status)
+		return f
+	case !strings.HasPrefix(f.media, "text/") && f.media != "application/xml" && f.media != "application/xhtml+xml":
+		f.note = fmt.Sprintf("served as %q, not text/*, application/xml or application/xhtml+xml, so Flash Player ignores it", res.ContentType)
+		return f
+	}
+	final, err := match.ParseTarget(res.Final)
+	if err != nil {
+		f.note = err.Error()
+		return f
+	}
+	f.final, f.kind = final, KindOf(final)
+	f.pol, _, f.err = Parser{Kind: f.kind, MaxBytes: int(c.MaxBytes)}.Parse(res.Body)
+	return f
+}
+
+// getSocket fetches a socket policy from loc, xmlsocket://host:port.
+func (c *Client) getSocket(ctx context.Context, loc string) *policyFile {
+	f := &policyFile{rec: match.Consulted{URL: loc}}
+	t, err := match.ParseTarget(loc)
+	if err != nil {
+		f.note = err.Error()
+		return f
+	}
+	timeout := c.SocketTimeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	s := fetch.Socket{Request: fetch.FlashRequest, UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout}
+	if c.DialContext != nil {
+		s.Dialer = dialFunc(c.DialContext)
+	}
+	b, err := s.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)))
+	if err != nil {
+		f.rec.Err, f.note = err, err.Error()
+		return f
+	}
+	f.final, f.kind = t, KindOf(t)
+	f.pol, _, f.err = Parser{Kind: f.kind, MaxBytes: int(c.MaxBytes)}.Parse(b)
+	return f
+}
+
+type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return f(ctx, network, addr)
+}

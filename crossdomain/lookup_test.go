@@ -1,0 +1,239 @@
+package crossdomain
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+const (
+	openHTTP   = `<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`
+	openSocket = `<cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>` + "\x00"
+	xcdp       = "text/x-cross-domain-policy"
+)
+
+func master(meta string) string {
+	return `<cross-domain-policy><site-control permitted-cross-domain-policies="` + meta + `"/></cross-domain-policy>`
+}
+
+type consulted []string // "URL used|unused"
+
+func summary(l *match.Lookup) consulted {
+	var out consulted
+	for _, f := range l.Files {
+		state := "unused"
+		if f.Used {
+			state = "used"
+		}
+		out = append(out, f.URL+" "+state)
+	}
+	return out
+}
+
+func TestClientHTTP(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		// A master that grants.
+		"http://open.example/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+		// Same-host redirects are followed; the final URL decides.
+		"http://all.example/old/pf.xml":                {Status: 301, Headers: map[string]string{"Location": "/older/pf.xml"}},
+		"http://all.example/older/pf.xml":              {Status: 302, Headers: map[string]string{"Location": "/api/pf.xml"}},
+		"http://hop.example/crossdomain.xml":           {Status: 302, Headers: map[string]string{"Location": "/a"}},
+		"http://hop.example/a":                         {Status: 302, Headers: map[string]string{"Location": "/b"}},
+		"http://hop.example/b":                         {Status: 302, Headers: map[string]string{"Location": "/c"}},
+		"http://hop.example/c":                         {Status: 302, Headers: map[string]string{"Location": "/d"}},
+		"http://hop.example/d":                         {Status: 302, Headers: map[string]string{"Location": "/e"}},
+		"http://hop.example/e":                         {Status: 302, Headers: map[string]string{"Location": "/f"}},
+		"http://hop.example/f":                         {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://loop.example/crossdomain.xml":          {Status: 302, Headers: map[string]string{"Location": "/crossdomain.xml"}},
+		"http://away.example/crossdomain.xml":          {Status: 302, Headers: map[string]string{"Location": "http://open.example/crossdomain.xml"}},
+		"http://elsewhere.example/crossdomain.xml":     {Status: 302, Headers: map[string]string{"Location": "/sub/crossdomain.xml"}},
+		"http://elsewhere.example/sub/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+		// Meta-policies.
+		"http://all.example/crossdomain.xml":          {Status: 200, ContentType: "text/xml", Body: master("all")},
+		"http://all.example/api/pf.xml":               {Status: 200, ContentType: "text/plain", Body: openHTTP},
+		"http://masteronly.example/crossdomain.xml":   {Status: 200, ContentType: "text/xml", Body: master("master-only")},
+		"http://masteronly.example/api/pf.xml":        {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://bytype.example/crossdomain.xml":       {Status: 200, ContentType: "text/xml", Body: master("by-content-type")},
+		"http://bytype.example/api/pf.xml":            {Status: 200, ContentType: "text/xml", Body: openHTTP},
+		"http://bytype.example/api/ok.xml":            {Status: 200, ContentType: xcdp + "; charset=utf-8", Body: openHTTP},
+		"http://header.example/crossdomain.xml":       {Status: 200, ContentType: "text/xml", Headers: map[string]string{"X-Permitted-Cross-Domain-Policies": "master-only"}, Body: master("all")},
+		"http://header.example/api/pf.xml":            {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://thisresponse.example/crossdomain.xml": {Status: 200, ContentType: "text/xml", Headers: map[string]string{"X-Permitted-Cross-Domain-Policies": "none-this-response"}, Body: `<cross-domain-policy><site-control permitted-cross-domain-policies="all"/><allow-access-from domain="*"/></cross-domain-policy>`},
+		"http://thisresponse.example/api/pf.xml":      {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://nomaster.example/api/pf.xml":          {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://big.example/crossdomain.xml":          {Status: 200, ContentType: xcdp, Body: openHTTP + strings.Repeat(" ", 5000)},
+	}})
+	tests := []struct {
+		name, target string
+		policyFiles  []string
+		allowed      bool
+		code         match.Code
+		files        consulted
+	}{
+		{"master grants", "http://open.example/x", nil, true, match.Granted, consulted{"http://open.example/crossdomain.xml used"}},
+		{"same-host redirects: the final URL sets the scope", "http://all.example/api/x", []string{"http://all.example/old/pf.xml"}, true, match.Granted,
+			consulted{"http://all.example/crossdomain.xml used", "http://all.example/old/pf.xml used"}},
+		{"same-host redirects: not the directory asked for", "http://all.example/old/x", []string{"http://all.example/old/pf.xml"}, false, match.NoCaller,
+			consulted{"http://all.example/crossdomain.xml used", "http://all.example/old/pf.xml used"}},
+		{"more than five redirects", "http://hop.example/x", nil, false, match.NoPolicy, consulted{"http://hop.example/crossdomain.xml unused"}},
+		{"redirect loop", "http://loop.example/x", nil, false, match.NoPolicy, consulted{"http://loop.example/crossdomain.xml unused"}},
+		{"redirect to another host", "http://away.example/x", nil, false, match.NoPolicy, consulted{"http://away.example/crossdomain.xml unused"}},
+		{"redirected away from the root is no master", "http://elsewhere.example/sub/x", nil, false, match.NoPolicy, consulted{"http://elsewhere.example/crossdomain.xml unused"}},
+		{"meta-policy all admits a registered file", "http://all.example/api/x", []string{"http://all.example/api/pf.xml"}, true, match.Granted,
+			consulted{"http://all.example/crossdomain.xml used", "http://all.example/api/pf.xml used"}},
+		{"a registered file governs its directory only", "http://all.example/other/x", []string{"http://all.example/api/pf.xml"}, false, match.NoCaller,
+			consulted{"http://all.example/crossdomain.xml used", "http://all.example/api/pf.xml used"}},
+		{"files of other sites are not consulted", "http://all.example/api/x", []string{"http://open.example/api/pf.xml", "https://all.example/api/pf.xml"}, false, match.NoCaller,
+			consulted{"http://all.example/crossdomain.xml used"}},
+		{"master-only", "http://masteronly.example/api/x", []string{"http://masteronly.example/api/pf.xml"}, false, match.NoCaller,
+			consulted{"http://masteronly.example/crossdomain.xml used", "http://masteronly.example/api/pf.xml unused"}},
+		{"by-content-type refuses text/xml", "http://bytype.example/api/x", []string{"http://bytype.example/api/pf.xml"}, false, match.NoCaller,
+			consulted{"http://bytype.example/crossdomain.xml used", "http://bytype.example/api/pf.xml unused"}},
+		{"by-content-type admits text/x-cross-domain-policy", "http://bytype.example/api/x", []string{"http://bytype.example/api/pf.xml", "http://bytype.example/api/ok.xml"}, true, match.Granted,
+			consulted{"http://bytype.example/crossdomain.xml used", "http://bytype.example/api/pf.xml unused", "http://bytype.example/api/ok.xml used"}},
+		{"the header is stricter than site-control", "http://header.example/api/x", []string{"http://header.example/api/pf.xml"}, false, match.NoCaller,
+			consulted{"http://header.example/crossdomain.xml used", "http://header.example/api/pf.xml unused"}},
+		{"none-this-response disables only that response", "http://thisresponse.example/api/x", []string{"http://thisresponse.example/api/pf.xml"}, true, match.Granted,
+			consulted{"http://thisresponse.example/crossdomain.xml used", "http://thisresponse.example/api/pf.xml used"}},
+		{"no master, no other file", "http://nomaster.example/api/x", []string{"http://nomaster.example/api/pf.xml"}, false, match.NoPolicy,
+			consulted{"http://nomaster.example/crossdomain.xml unused", "http://nomaster.example/api/pf.xml unused"}},
+		{"body over the limit", "http://big.example/x", nil, false, match.NoPolicy, consulted{"http://big.example/crossdomain.xml unused"}},
+		{"unreachable", "http://down.example/x", nil, false, match.NoPolicy, consulted{"http://down.example/crossdomain.xml unused"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{HTTPClient: site.Client(), PolicyFiles: tt.policyFiles, MaxBytes: 2000}
+			req, err := match.NewRequest("http://app.example/a.swf", tt.target)
+			require.NoError(t, err)
+			l, err := c.Decide(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, tt.allowed, l.Decision.Allowed, l.Decision.String())
+			assert.Equal(t, tt.code, l.Decision.Code, l.Decision.String())
+			assert.Equal(t, tt.files, summary(l))
+			for _, f := range l.Files {
+				assert.NotEmpty(t, f.Note, f.String())
+			}
+		})
+	}
+}
+
+func TestClientHTTPReasons(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://away.example/crossdomain.xml": {Status: 302, Headers: map[string]string{"Location": "http://other.example/crossdomain.xml"}},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	req, err := match.NewRequest("http://app.example/a.swf", "http://away.example/x")
+	require.NoError(t, err)
+	l, err := c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, "deny: Flash Player found no policy file that grants the request (http://away.example/crossdomain.xml: http://away.example/crossdomain.xml: redirected to another host, http://other.example/crossdomain.xml; the policy is ignored)", l.Decision.String())
+}
+
+func TestClientSockets(t *testing.T) {
+	silent := func(c net.Conn) { io.Copy(io.Discard, c) } // reads the request, never answers, never closes
+	noNUL := func(c net.Conn) {
+		buf := make([]byte, 23)
+		io.ReadFull(c, buf)
+		io.WriteString(c, strings.TrimSuffix(openSocket, "\x00"))
+		io.Copy(io.Discard, c)
+	}
+	site := fakesite.Start(t, fakesite.Site{
+		Sockets: map[string]string{
+			"open.example:843":    openSocket,
+			"master.example:843":  master("master-only") + "\x00",
+			"master.example:9000": openSocket,
+			"port.example:9000":   openSocket,
+			"low.example:2000":    `<cross-domain-policy><allow-access-from domain="*" to-ports="80-9000"/></cross-domain-policy>`,
+		},
+		SocketHandlers: map[string]func(net.Conn){
+			"silent.example:843": silent,
+			"silent.example:9000": func(c net.Conn) {
+				buf := make([]byte, 23)
+				io.ReadFull(c, buf)
+				io.WriteString(c, openSocket)
+			},
+			"nonul.example:843": noNUL,
+		},
+	})
+	tests := []struct {
+		name, target string
+		policyFiles  []string
+		allowed      bool
+		code         match.Code
+		files        consulted
+	}{
+		{"the 843 master grants", "xmlsocket://open.example:9000", nil, true, match.Granted, consulted{"xmlsocket://open.example:843 used"}},
+		{"tcp:// is read as xmlsocket://", "tcp://open.example:9000", nil, true, match.Granted, consulted{"xmlsocket://open.example:843 used"}},
+		{"master-only stops at 843", "xmlsocket://master.example:9000", nil, false, match.NoCaller, consulted{"xmlsocket://master.example:843 used", "xmlsocket://master.example:9000 unused"}},
+		{"843 refused: the target port is asked", "xmlsocket://port.example:9000", nil, true, match.Granted, consulted{"xmlsocket://port.example:843 unused", "xmlsocket://port.example:9000 used"}},
+		{"843 silent: the target port is asked after the timeout", "xmlsocket://silent.example:9000", nil, true, match.Granted, consulted{"xmlsocket://silent.example:843 unused", "xmlsocket://silent.example:9000 used"}},
+		{"a server that never sends the NUL nor closes", "xmlsocket://nonul.example:9000", nil, false, match.NoPolicy, consulted{"xmlsocket://nonul.example:843 unused", "xmlsocket://nonul.example:9000 unused"}},
+		{"the 1024 rule", "xmlsocket://low.example:80", []string{"xmlsocket://low.example:2000"}, false, match.NotGranted,
+			consulted{"xmlsocket://low.example:843 unused", "xmlsocket://low.example:80 unused", "xmlsocket://low.example:2000 used"}},
+		{"registered socket policy", "xmlsocket://low.example:1500", []string{"xmlsocket://low.example:2000", "xmlsocket://other.example:2000"}, true, match.Granted,
+			consulted{"xmlsocket://low.example:843 unused", "xmlsocket://low.example:1500 unused", "xmlsocket://low.example:2000 used"}},
+		{"a socket to the caller's own host needs a policy", "xmlsocket://app.example:9000", nil, false, match.NoPolicy,
+			consulted{"xmlsocket://app.example:843 unused", "xmlsocket://app.example:9000 unused"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Client{DialContext: site.DialContext, PolicyFiles: tt.policyFiles, SocketTimeout: 300 * time.Millisecond}
+			req, err := match.NewRequest("http://app.example/a.swf", tt.target)
+			require.NoError(t, err)
+			start := time.Now()
+			l, err := c.Decide(context.Background(), req)
+			require.NoError(t, err)
+			assert.Equal(t, tt.allowed, l.Decision.Allowed, l.Decision.String())
+			assert.Equal(t, tt.code, l.Decision.Code, l.Decision.String())
+			assert.Equal(t, tt.files, summary(l))
+			assert.Less(t, time.Since(start), 2*time.Second)
+		})
+	}
+
+	// Refused fails fast; silent costs the timeout.
+	c := &Client{DialContext: site.DialContext, SocketTimeout: 500 * time.Millisecond}
+	req, _ := match.NewRequest("http://app.example/a.swf", "xmlsocket://port.example:9000")
+	start := time.Now()
+	_, err := c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	assert.Less(t, time.Since(start), 300*time.Millisecond, "a refused 843 falls through at once")
+	req, _ = match.NewRequest("http://app.example/a.swf", "xmlsocket://silent.example:9000")
+	start = time.Now()
+	_, err = c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 450*time.Millisecond, "a silent 843 costs the timeout")
+}
+
+func TestClientOneFetchPerSite(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{
+		HTTP:    map[string]fakesite.Response{"http://open.example/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP}},
+		Sockets: map[string]string{"open.example:843": openSocket},
+	})
+	c := &Client{HTTPClient: site.Client(), DialContext: site.DialContext}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(3)
+		for _, target := range []string{"http://open.example/a", "xmlsocket://open.example:9000", "http://closed.example/"} {
+			go func() {
+				defer wg.Done()
+				req, _ := match.NewRequest("http://app.example/a.swf", target)
+				_, err := c.Decide(context.Background(), req)
+				assert.NoError(t, err)
+			}()
+		}
+	}
+	wg.Wait()
+	assert.Equal(t, 1, site.Requests("http://open.example:80/crossdomain.xml"))
+	assert.Equal(t, 1, site.Dials("open.example:843"))
+	assert.Equal(t, 1, site.Dials("closed.example:80"), "denials are cached too")
+}
