@@ -32,17 +32,17 @@ func lookup(t *testing.T, c *Client, origin, target string) *match.Lookup {
 func TestClient(t *testing.T) {
 	site := fakesite.Start(t, fakesite.Site{
 		HTTP: map[string]fakesite.Response{
-			"http://cap.example/clientaccesspolicy.xml":       {Status: 200, ContentType: "text/xml; charset=utf-8", Body: openPolicy},
-			"http://fallback.example/crossdomain.xml":         {Status: 200, ContentType: "application/xml", Body: openCrossDomain},
-			"http://rejected.example/clientaccesspolicy.xml":  {Status: 200, ContentType: "text/xml", Body: "<access-policy>"},
-			"http://rejected.example/crossdomain.xml":         {Status: 200, ContentType: "text/xml", Body: openCrossDomain},
-			"http://octet.example/clientaccesspolicy.xml":     {Status: 200, ContentType: "application/octet-stream", Body: openPolicy},
-			"http://redirect.example/clientaccesspolicy.xml":  {Status: 302, Headers: map[string]string{"Location": "/real.xml"}},
-			"http://redirect.example/real.xml":                {Status: 200, ContentType: "text/xml", Body: openPolicy},
-			"https://secure.example/clientaccesspolicy.xml":   {Status: 200, ContentType: "text/xml", Body: openPolicy},
-			"http://narrow.example/crossdomain.xml":           {Status: 200, ContentType: "text/xml", Body: `<cross-domain-policy><allow-access-from domain="a.example"/></cross-domain-policy>`},
-			"http://big.example/clientaccesspolicy.xml":       {Status: 200, ContentType: "text/xml", Body: openPolicy + strings.Repeat(" ", 3000)},
-			"http://header.example/crossdomain.xml":           {Status: 200, ContentType: "text/xml", Headers: map[string]string{"X-Permitted-Cross-Domain-Policies": "none"}, Body: openCrossDomain},
+			"http://cap.example/clientaccesspolicy.xml":      {Status: 200, ContentType: "text/xml; charset=utf-8", Body: openPolicy},
+			"http://fallback.example/crossdomain.xml":        {Status: 200, ContentType: "application/xml", Body: openCrossDomain},
+			"http://rejected.example/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: "<access-policy>"},
+			"http://rejected.example/crossdomain.xml":        {Status: 200, ContentType: "text/xml", Body: openCrossDomain},
+			"http://octet.example/clientaccesspolicy.xml":    {Status: 200, ContentType: "application/octet-stream", Body: openPolicy},
+			"http://redirect.example/clientaccesspolicy.xml": {Status: 302, Headers: map[string]string{"Location": "/real.xml"}},
+			"http://redirect.example/real.xml":               {Status: 200, ContentType: "text/xml", Body: openPolicy},
+			"https://secure.example/clientaccesspolicy.xml":  {Status: 200, ContentType: "text/xml", Body: openPolicy},
+			"http://narrow.example/crossdomain.xml":          {Status: 200, ContentType: "text/xml", Body: `<cross-domain-policy><allow-access-from domain="a.example"/></cross-domain-policy>`},
+			"http://big.example/clientaccesspolicy.xml":      {Status: 200, ContentType: "text/xml", Body: openPolicy + strings.Repeat(" ", 3000)},
+			"http://header.example/crossdomain.xml":          {Status: 200, ContentType: "text/xml", Headers: map[string]string{"X-Permitted-Cross-Domain-Policies": "none"}, Body: openCrossDomain},
 		},
 		Sockets: map[string]string{
 			"sock.example:943": openPolicy,
