@@ -19,6 +19,7 @@ type checkFlags struct {
 	origin, target, runtime, format, method, typ string
 	headers                                      stringsFlag
 	json                                         bool
+	net                                          netFlags
 }
 
 func (f *checkFlags) set(fs *flag.FlagSet) {
@@ -30,25 +31,43 @@ func (f *checkFlags) set(fs *flag.FlagSet) {
 	fs.Var(&f.headers, "header", "name of a request header the caller sets (repeatable)")
 	fs.StringVar(&f.typ, "type", "", "the request's service type under the Mozilla draft: xml, soap, load or save\n(without it, only rules of type any admit the request)")
 	fs.BoolVar(&f.json, "json", false, "print the decision as one JSON object")
+	fs.Var(&f.net.policyFiles, "policy-file", "without FILE: a policy file the caller registered (Flash's loadPolicyFile),\nan http(s):// URL or xmlsocket://host:port (repeatable)")
+	fs.Var(&f.net.connectTo, "connect-to", "without FILE: HOST1:PORT1:HOST2:PORT2 connects to HOST2:PORT2 whenever the lookup\nwould connect to HOST1:PORT1, keeping the host name for HTTP and TLS, as curl\n--connect-to; an empty HOST1 or PORT1 matches any, the first match wins; HTTP proxies\nfrom the environment are then not used (repeatable)")
+	fs.BoolVar(&f.net.insecure, "insecure", false, "without FILE: do not verify TLS certificates (as curl -k)")
+	fs.StringVar(&f.net.cacert, "cacert", "", "without FILE: trust the PEM certificates in this file for TLS")
+	fs.DurationVar(&f.net.timeout, "timeout", defaultTimeout, "without FILE: time limit of each HTTP fetch and, when set, of each socket policy\nexchange (whose defaults are the runtime's: 3s Flash, 10s Silverlight)")
+	fs.StringVar(&f.net.site, "site", "", "without FILE: read the target server's files from DIR, its document root, instead\nof the network (a missing file is a 404)")
+	fs.BoolVar(&f.net.verbose, "v", false, "without FILE: print the policy files consulted, and what each answered, to standard error")
 }
 
 func checkCommand() *command {
 	cmd := &command{
 		name:    "check",
-		summary: "judge one request against one policy file",
-		usage:   "check -origin URL -target TARGET [-runtime R] [-format F] [-method M] [-header NAME]... [-type T] [-json] FILE",
+		summary: "judge one request against a policy file, or look the files up as the runtime did",
+		usage:   "check -origin URL -target TARGET [-runtime R] [-format F] [-method M] [-header NAME]... [-type T] [-json] [FILE]",
 		help: `FILE is read as the master policy of the target's site; for a socket target
 (xmlsocket://host:port or tcp://host:port), as the file the runtime's policy
 port serves: 843 for Flash, 943 for Silverlight. FILE may be - for standard
 input.
 
+Without FILE, check finds the policy files as the runtime did, over the
+network (or in -site DIR): Flash Player's master crossdomain.xml, meta-policy
+and registered files (-policy-file), its socket policies on port 843, the
+target port and registered xmlsocket:// locations; Silverlight's
+clientaccesspolicy.xml, then crossdomain.xml, or port 943 for sockets; the
+Mozilla draft's cross-domain-policy.xml and its delegations. The runtime is
+-runtime, else mozilla with -type, silverlight for a tcp:// target, and flash
+otherwise. -v lists the files consulted.
+
 check prints "allow: REASON" and exits 0, or "deny: REASON" and exits 1. A file
-the runtime rejects whole denies. Usage errors and unreadable input exit 2.
+the runtime rejects whole denies, and so does a lookup that fetches no policy.
+Usage errors and unreadable input exit 2.
 
 Under the Mozilla draft a rule may delegate a target in a subdirectory to the
-cross-domain-policy.xml of the next directory toward it. check judges one file,
-so it then says which file decides instead and exits 1: denied unless that file
-allows. (With -json, "next" holds its URL.)
+cross-domain-policy.xml of the next directory toward it. With a FILE, check
+judges that file alone, so it then says which file decides instead and exits 1:
+denied unless that file allows (with -json, "next" holds its URL). A lookup
+follows the delegations.
 
 Example:
 
@@ -65,6 +84,13 @@ Example:
 
 	xdpolicy check -runtime mozilla -type load -origin http://anyone.example/page.html \
 	    -target http://www.example.org/feeds/news.xml testdata/examples/cross-domain-policy.xml
+
+	xdpolicy check -v -origin https://app.example.net/app.swf \
+	    -target https://www.example.com/api/feed.xml \
+	    -policy-file https://www.example.com/api/crossdomain.xml
+
+	xdpolicy check -runtime silverlight -origin http://app.example.net/a.xap \
+	    -target http://api.example.com/data -connect-to api.example.com:80:127.0.0.1:8080
 `,
 	}
 	cmd.flags = func(c *cli) *flag.FlagSet {
@@ -88,8 +114,10 @@ type checkResult struct {
 	Column  int    `json:"column"`
 	Rule    string `json:"rule,omitempty"`
 	Next    string `json:"next,omitempty"`
-	Origin  string `json:"origin"`
-	Target  string `json:"target"`
+	// Files are the policy files a lookup consulted.
+	Files  []consultedFile `json:"files,omitempty"`
+	Origin string          `json:"origin"`
+	Target string          `json:"target"`
 }
 
 func (c *cli) check(cmd *command, args []string) int {
@@ -105,8 +133,6 @@ func (c *cli) check(cmd *command, args []string) int {
 		return c.usageError(cmd, "-origin is required: the URL the caller was loaded from, such as http://app.example.net/app.swf")
 	case f.target == "":
 		return c.usageError(cmd, "-target is required: an http(s):// URL or a socket such as xmlsocket://host:843")
-	case len(files) == 0:
-		return c.usageError(cmd, "name the policy FILE to judge against (- for standard input)")
 	case len(files) > 1:
 		return c.usageError(cmd, "check takes one FILE, got %d", len(files))
 	}
@@ -117,6 +143,12 @@ func (c *cli) check(cmd *command, args []string) int {
 	req.Method, req.Headers, req.Type = f.method, f.headers, f.typ
 	if f.typ != "" && !slices.Contains(mozpolicy.RequestTypes, f.typ) {
 		return c.usageError(cmd, "-type %q is not a service type of the Mozilla draft; want xml, soap, load or save (case-sensitive)", f.typ)
+	}
+	if len(files) == 0 {
+		return c.lookup(cmd, &f, req)
+	}
+	if f.net.used() {
+		return c.usageError(cmd, "-policy-file, -connect-to, -insecure, -cacert, -timeout, -site and -v apply to a lookup, without FILE")
 	}
 
 	name := files[0]
@@ -137,21 +169,46 @@ func (c *cli) check(cmd *command, args []string) int {
 		return c.usageError(cmd, "%s: %v", displayName(name), err)
 	}
 	d := rd.Decide(displayName(name), req)
+	return c.report(&f, d, nil, string(rt), string(format), displayName(name), rd.Err)
+}
 
-	if f.json {
+// consultedFile is the JSON form of a policy file a lookup consulted.
+type consultedFile struct {
+	URL         string `json:"url"`
+	Final       string `json:"final,omitempty"`
+	Status      int    `json:"status,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	MetaPolicy  string `json:"meta_policy,omitempty"`
+	Used        bool   `json:"used"`
+	Note        string `json:"note"`
+}
+
+// report prints a decision, as text or JSON, and returns the exit code.
+// rejection is the reading's error when the runtime rejected FILE.
+func (c *cli) report(f *checkFlags, d match.Decision, consulted []match.Consulted, rt, format, file string, rejection error) int {
+	if !f.json {
+		fmt.Fprintln(c.stdout, d.String())
+	} else {
+		req := d.Request
 		res := checkResult{
 			Allowed: d.Allowed, Reason: d.Reason(), Code: d.Code.String(),
-			Runtime: string(rt), Format: string(format), File: displayName(name),
+			Runtime: rt, Format: format, File: file,
 			Line: d.Pos().Line, Column: d.Pos().Col,
 			Origin: req.Origin.String(), Target: req.Target.String(),
 			Next: d.Next,
 		}
+		if file == "" {
+			res.File = d.Source
+		}
 		var de *match.Diagnostic
-		if d.Code == match.Rejected && errors.As(rd.Err, &de) {
+		if d.Code == match.Rejected && errors.As(rejection, &de) {
 			res.Line, res.Column = de.Pos.Line, de.Pos.Col
 		}
 		if d.Rule != nil {
 			res.Rule = d.Rule.Name
+		}
+		for _, cf := range consulted {
+			res.Files = append(res.Files, consultedFile{URL: cf.URL, Final: cf.Final, Status: cf.Status, ContentType: cf.ContentType, MetaPolicy: cf.MetaPolicy, Used: cf.Used, Note: cf.Note})
 		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
@@ -160,8 +217,6 @@ func (c *cli) check(cmd *command, args []string) int {
 			fmt.Fprintf(c.stderr, "xdpolicy check: %v\n", err)
 			return exitUsage
 		}
-	} else {
-		fmt.Fprintln(c.stdout, d.String())
 	}
 	if d.Allowed {
 		return exitOK

@@ -6,10 +6,15 @@
 //
 //	xdpolicy check -origin URL -target TARGET [-runtime R] [-format F]
 //	               [-method M] [-header NAME]... [-type T] [-json] FILE
+//	xdpolicy check -origin URL -target TARGET [-runtime R] [-method M]
+//	               [-header NAME]... [-type T] [-json] [-policy-file URL]...
+//	               [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE]
+//	               [-timeout D] [-site DIR] [-v]
 //	xdpolicy lint  [-runtime R] [-format F] [-strict] [-socket] [-json] FILE...
 //	xdpolicy help [COMMAND]
 //
-// check judges one request against one policy file and prints
+// check judges one request against one policy file, or without a FILE
+// finds the policy files over the network as the runtime did, and prints
 // "allow: REASON" (exit 0) or "deny: REASON" (exit 1). lint prints
 // FILE:LINE:COL: SEVERITY: MESSAGE for each finding and exits 1 when the
 // runtime rejects a file whole. Usage errors and unreadable input exit 2.

@@ -7,8 +7,10 @@ package fakesite
 import (
 	"context"
 	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -79,7 +81,9 @@ func Start(t testing.TB, s Site) *Server {
 	}
 	h := http.HandlerFunc(srv.serveHTTP)
 	srv.plain = httptest.NewServer(h)
-	srv.tls = httptest.NewTLSServer(h)
+	srv.tls = httptest.NewUnstartedServer(h)
+	srv.tls.Config.ErrorLog = log.New(io.Discard, "", 0) // clients that distrust the test certificate are expected
+	srv.tls.StartTLS()
 	t.Cleanup(srv.plain.Close)
 	t.Cleanup(srv.tls.Close)
 
@@ -246,6 +250,12 @@ func (s *Server) ConnectTo() []string {
 		add(hp, to)
 	}
 	return out
+}
+
+// CertPEM returns the HTTPS server's certificate in PEM form. It is valid
+// for example.com, 127.0.0.1 and ::1 only.
+func (s *Server) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.tls.Certificate().Raw})
 }
 
 // Refused returns the loopback address that refuses connections.
