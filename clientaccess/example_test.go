@@ -170,6 +170,6 @@ func ExampleClient_Decide() {
 	}
 	fmt.Println(l.Decision)
 	// Output:
-	// http://api.example.com/clientaccesspolicy.xml (status 200, text/xml): read
+	// http://api.example.com/clientaccesspolicy.xml (status 200, text/xml): grants
 	// allow: <policy> at 1:37 in http://api.example.com/clientaccesspolicy.xml admits https://app.example.net/app.xap by "https://*.example.net" (2:15) and grants <resource path="/api" include-subpaths="true"> (3:13)
 }

@@ -107,6 +107,12 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 		return l, nil
 	}
 	l.Decision = s.policy.Decide(req)
+	last := &l.Files[len(l.Files)-1] // the file that decides
+	if l.Decision.Allowed {
+		last.Note = "grants"
+	} else {
+		last.Note = "does not grant (" + l.Decision.Code.String() + ")"
+	}
 	return l, nil
 }
 
@@ -126,7 +132,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 			if why := unusable(res); why != "" {
 				rec.Note = why
 			} else if p, why := compileResponse(name, u, res, scope); p != nil {
-				rec.Used, rec.Note = true, "read"
+				rec.Used = true
 				s.files = append(s.files, rec)
 				s.policy = p
 				return s
@@ -207,7 +213,6 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 		s.why = match.Deny(match.Request{}, match.Rejected, "silverlight", key, err.Error())
 		return s
 	}
-	rec.Note = "read"
 	s.files = []match.Consulted{rec}
 	s.policy = pol.Compile(CompileOptions{Source: key, Scope: match.Scope{Socket: true, Host: t.Host}})
 	return s

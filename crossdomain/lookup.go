@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
@@ -69,6 +70,17 @@ type policyFile struct {
 	header string // X-Permitted-Cross-Domain-Policies
 	pol    *Policy
 	err    error // the runtime's rejection of the file
+
+	once     sync.Once
+	compiled *match.Policy
+}
+
+// policy returns the file compiled for where it was found.
+func (f *policyFile) policy() *match.Policy {
+	f.once.Do(func() {
+		f.compiled = f.pol.Compile(CompileOptions{Location: f.final, PermittedCrossDomainPolicies: f.header})
+	})
+	return f.compiled
 }
 
 // usable reports whether the file was fetched, counts as a response and
@@ -143,8 +155,7 @@ func (l *lookup) skip(loc, why string) {
 
 // judge decides req against a usable file and reports whether it granted.
 func (l *lookup) judge(f *policyFile, rec *match.Consulted) bool {
-	loc := f.final
-	d := f.pol.Compile(CompileOptions{Location: loc, PermittedCrossDomainPolicies: f.header}).Decide(l.req)
+	d := f.policy().Decide(l.req)
 	if d.Allowed {
 		rec.Note = "grants"
 		l.out.Decision = d

@@ -237,3 +237,23 @@ func TestClientOneFetchPerSite(t *testing.T) {
 	assert.Equal(t, 1, site.Dials("open.example:843"))
 	assert.Equal(t, 1, site.Dials("closed.example:80"), "denials are cached too")
 }
+
+// BenchmarkClientCached is the cost of a lookup once the session has the
+// site's files: the cache, and Decide on the compiled policy.
+func BenchmarkClientCached(b *testing.B) {
+	site := fakesite.Start(b, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://open.example/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	req, _ := match.NewRequest("http://app.example/a.swf", "http://open.example/data")
+	ctx := context.Background()
+	if l, err := c.Decide(ctx, req); err != nil || !l.Decision.Allowed {
+		b.Fatal(err, l.Decision)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Decide(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
