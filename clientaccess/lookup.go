@@ -63,12 +63,6 @@ type site struct {
 	files  []match.Consulted
 }
 
-type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
-func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	return f(ctx, network, addr)
-}
-
 // Decide answers req. The error is non-nil only when ctx ends first.
 func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, error) {
 	t := req.Target
@@ -192,10 +186,7 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	sock := fetch.Socket{Request: fetch.SilverlightRequest, MaxBytes: c.MaxBytes, Timeout: timeout}
-	if c.DialContext != nil {
-		sock.Dialer = dialFunc(c.DialContext)
-	}
+	sock := fetch.Socket{Request: fetch.SilverlightRequest, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := sock.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort)))
 	rec := match.Consulted{URL: key, Err: err}
 	if err != nil {

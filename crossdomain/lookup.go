@@ -342,10 +342,7 @@ func (c *Client) getSocket(ctx context.Context, loc string) *policyFile {
 	if timeout <= 0 {
 		timeout = 3 * time.Second
 	}
-	s := fetch.Socket{Request: fetch.FlashRequest, UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout}
-	if c.DialContext != nil {
-		s.Dialer = dialFunc(c.DialContext)
-	}
+	s := fetch.Socket{Request: fetch.FlashRequest, UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := s.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)))
 	if err != nil {
 		f.rec.Err, f.note = err, err.Error()
@@ -354,10 +351,4 @@ func (c *Client) getSocket(ctx context.Context, loc string) *policyFile {
 	f.final, f.kind = t, KindOf(t)
 	f.pol, _, f.err = Parser{Kind: f.kind, MaxBytes: int(c.MaxBytes)}.Parse(b)
 	return f
-}
-
-type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
-
-func (f dialFunc) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	return f(ctx, network, addr)
 }

@@ -101,7 +101,7 @@ func Start(t testing.TB, s Site) *Server {
 		handlers[hp] = fn
 	}
 	for hp, fn := range handlers {
-		srv.sockets[hp] = listen(t, fn)
+		srv.sockets[hp] = Listen(t, fn)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,8 +112,10 @@ func Start(t testing.TB, s Site) *Server {
 	return srv
 }
 
-// listen serves fn on a loopback listener until the test ends.
-func listen(t testing.TB, fn func(net.Conn)) string {
+// Listen serves each connection to a new loopback listener with fn, in
+// its own goroutine, until the test ends (then it closes the listener and
+// waits for fn to return); it returns the listener's address.
+func Listen(t testing.TB, fn func(net.Conn)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

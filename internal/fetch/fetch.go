@@ -95,14 +95,7 @@ var ErrTooLarge = errors.New("over the size limit")
 // request failed, timed out, was redirected in a way the rule forbids, or
 // the body was over the limit.
 func (h HTTP) Get(ctx context.Context, rawURL string) (*Response, error) {
-	timeout := h.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	max := h.MaxBytes
-	if max <= 0 {
-		max = DefaultMaxBytes
-	}
+	timeout, max := limits(h.Timeout, h.MaxBytes)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -159,6 +152,17 @@ func (h HTTP) Get(ctx context.Context, rawURL string) (*Response, error) {
 	return res, nil
 }
 
+// limits fills in the default time and size limits.
+func limits(timeout time.Duration, max int64) (time.Duration, int64) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	return timeout, max
+}
+
 // readAtMost reads r to its end, failing with ErrTooLarge rather than
 // returning more than max bytes.
 func readAtMost(r io.Reader, max int64) ([]byte, error) {
@@ -170,11 +174,6 @@ func readAtMost(r io.Reader, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
 	}
 	return b, nil
-}
-
-// Dialer opens connections; *net.Dialer is one.
-type Dialer interface {
-	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // The policy-file requests.
@@ -189,8 +188,8 @@ var (
 
 // Socket says how to fetch a socket policy.
 type Socket struct {
-	// Dialer opens the connection; nil means a net.Dialer.
-	Dialer Dialer
+	// Dial opens the connection; nil means a net.Dialer's DialContext.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Request is sent once connected (FlashRequest or
 	// SilverlightRequest).
 	Request []byte
@@ -206,22 +205,15 @@ type Socket struct {
 // Get connects to addr (host:port), sends the request and reads the
 // reply. A reply that does not end in time is an error, whatever it held.
 func (s Socket) Get(ctx context.Context, addr string) ([]byte, error) {
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	max := s.MaxBytes
-	if max <= 0 {
-		max = DefaultMaxBytes
-	}
+	timeout, max := limits(s.Timeout, s.MaxBytes)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var d Dialer = &net.Dialer{}
-	if s.Dialer != nil {
-		d = s.Dialer
+	dial := s.Dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
 	}
 	fail := func(err error) ([]byte, error) { return nil, &Error{URL: addr, Err: err} }
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = fmt.Errorf("no connection within %v", timeout)

@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 )
 
 func TestHTTPGet(t *testing.T) {
@@ -107,33 +109,6 @@ func TestHTTPGet(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 }
 
-// policyServer listens on loopback and answers each connection with
-// handle.
-func policyServer(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 func readRequest(c net.Conn, n int) string {
 	b := make([]byte, n)
 	_, _ = io.ReadFull(c, b)
@@ -143,21 +118,21 @@ func readRequest(c net.Conn, n int) string {
 func TestSocketGet(t *testing.T) {
 	const policy = "<cross-domain-policy/>"
 	var got atomic.Value
-	nul := policyServer(t, func(c net.Conn) {
+	nul := fakesite.Listen(t, func(c net.Conn) {
 		got.Store(readRequest(c, 23))
 		c.Write([]byte(policy + "\x00garbage after the NUL"))
 		io.Copy(io.Discard, c) // does not close: the NUL ends the reply
 	})
-	eof := policyServer(t, func(c net.Conn) {
+	eof := fakesite.Listen(t, func(c net.Conn) {
 		readRequest(c, 22)
 		c.Write([]byte(policy))
 	})
-	silent := policyServer(t, func(c net.Conn) {
+	silent := fakesite.Listen(t, func(c net.Conn) {
 		readRequest(c, 23)
 		c.Write([]byte(policy)) // no NUL, never closes
 		io.Copy(io.Discard, c)
 	})
-	big := policyServer(t, func(c net.Conn) {
+	big := fakesite.Listen(t, func(c net.Conn) {
 		readRequest(c, 23)
 		c.Write([]byte(strings.Repeat("a", 5000)))
 	})
