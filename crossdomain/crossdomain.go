@@ -49,6 +49,12 @@
 //   - A socket policy whose port is unknown (Kind SocketPolicy without a
 //     Location) takes the strict side of the 1024 rule.
 //   - Whitespace before the XML declaration is accepted, with a warning.
+//   - Client: under by-ftp-filename, an HTTP non-master file counts only
+//     when its final URL ends in /crossdomain.xml (Adobe's rule for FTP,
+//     applied to HTTP as the stricter reading). A socket master that
+//     cannot be had (refused, silent, rejected) leaves the socket
+//     meta-policy at its default, all, so the target port is asked, as
+//     Flash Player 9.0.124 and later did.
 package crossdomain
 
 import (
