@@ -33,6 +33,11 @@
 //	req, _ := match.NewRequest("http://app.example.net/app.xap", "https://api.example.com/services/feed")
 //	fmt.Println(p.Decide(req))
 //
+// To decide as Silverlight did without fetching anything yourself, use a
+// Client: it reads clientaccesspolicy.xml, then crossdomain.xml (or port
+// 943 for sockets), caches each site's answer and lists the files it
+// consulted.
+//
 // To serve a policy, build a Policy in Go (or parse one) and write it with
 // Marshal or WriteTo; both validate first, so a server never sends a file
 // Silverlight would reject.

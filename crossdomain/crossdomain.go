@@ -24,6 +24,10 @@
 //	req, _ := match.NewRequest("https://www.example.com/app.swf", "https://api.example.com/feed.xml")
 //	fmt.Println(p.Decide(req))
 //
+// To decide as Flash Player did without fetching anything yourself, use a
+// Client: it reads the master, the meta-policy, the files the caller
+// registered and the socket policies, and lists every file it consulted.
+//
 // ParseStrict holds a file to the published format (DTD order, one
 // site-control, valid values) and makes every deviation an error. Marshal
 // writes a canonical file. Silverlight's narrower reading of the same file

@@ -26,6 +26,8 @@
 //		fmt.Println(s.URL, s.Decision.Code) // the root file, then each delegated one
 //	}
 //
+// Client does the same over HTTP, with a per-session cache.
+//
 // Or judge one file alone with Parse, Compile and match's Decide; a
 // delegating rule then answers match.Delegated and names the next file in
 // Decision.Next.
