@@ -128,6 +128,7 @@ func (c *cli) check(cmd *command, args []string) int {
 	if !ok {
 		return code
 	}
+	fs.Visit(func(fl *flag.Flag) { f.net.timeoutSet = f.net.timeoutSet || fl.Name == "timeout" })
 	switch {
 	case f.origin == "":
 		return c.usageError(cmd, "-origin is required: the URL the caller was loaded from, such as http://app.example.net/app.swf")

@@ -26,12 +26,13 @@ type netFlags struct {
 	insecure               bool
 	cacert, site           string
 	timeout                time.Duration
+	timeoutSet             bool // -timeout was given
 	verbose                bool
 }
 
 // used reports whether any network flag was given.
 func (f *netFlags) used() bool {
-	return len(f.policyFiles)+len(f.connectTo) > 0 || f.insecure || f.cacert != "" || f.site != "" || f.timeout != defaultTimeout
+	return len(f.policyFiles)+len(f.connectTo) > 0 || f.insecure || f.cacert != "" || f.site != "" || f.timeoutSet || f.verbose
 }
 
 const defaultTimeout = 5 * time.Second
@@ -137,13 +138,13 @@ func (c *cli) lookup(cmd *command, f *checkFlags, req match.Request) int {
 	switch rt {
 	case policyfile.Flash:
 		cl := &crossdomain.Client{HTTPClient: client, DialContext: dial, PolicyFiles: f.net.policyFiles, Timeout: f.net.timeout}
-		if f.net.timeout != defaultTimeout {
+		if f.net.timeoutSet {
 			cl.SocketTimeout = f.net.timeout
 		}
 		l, err = cl.Decide(ctx, req)
 	case policyfile.Silverlight:
 		cl := &clientaccess.Client{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout}
-		if f.net.timeout != defaultTimeout {
+		if f.net.timeoutSet {
 			cl.SocketTimeout = f.net.timeout
 		}
 		l, err = cl.Decide(ctx, req)

@@ -97,6 +97,8 @@ func TestRun(t *testing.T) {
 			code: 2, stderr: []string{"-target is required"}},
 		{name: "network flags with a FILE", args: []string{"check", "-origin", "http://a.example/", "-target", "http://b.example/", "-insecure", example},
 			code: 2, stderr: []string{"apply to a lookup, without FILE"}},
+		{name: "-timeout at its default with a FILE", args: []string{"check", "-origin", "http://a.example/", "-target", "http://b.example/", "-timeout", "5s", example},
+			code: 2, stderr: []string{"apply to a lookup, without FILE"}},
 		{name: "two files", args: []string{"check", "-origin", "http://a.example/", "-target", "http://b.example/", example, example},
 			code: 2, stderr: []string{"one FILE, got 2"}},
 		{name: "bad origin", args: []string{"check", "-origin", "ftp://a.example/", "-target", "http://b.example/", example},
