@@ -1,9 +1,6 @@
 package clientaccess
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,24 +13,9 @@ import (
 // Silverlight conformance vectors to the seed corpus; the corpus of inputs
 // the fuzzer found interesting is in testdata/fuzz.
 func addSeeds(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/*/*.xml")
-	for _, name := range files {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
-		}
-	}
-	b, err := os.ReadFile("../testdata/conformance/silverlight.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var vectors []struct{ Policy string }
-	if err := json.Unmarshal(b, &vectors); err != nil {
-		f.Fatal(err)
-	}
-	for _, v := range vectors {
-		if v.Policy != "" {
-			f.Add([]byte(v.Policy))
-		}
+	files, _ := readingtest.Seeds(f, "silverlight.json")
+	for _, b := range files {
+		f.Add(b)
 	}
 }
 

@@ -1,9 +1,6 @@
 package crossdomain
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,31 +13,12 @@ import (
 // the Flash conformance vectors to the seed corpus; what the fuzzer found
 // interesting is kept in testdata/fuzz.
 func addSeeds(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/*/*.xml")
-	flash, _ := filepath.Glob("../testdata/realworld/flash/*.xml")
-	for _, name := range append(files, flash...) {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b, false)
-		}
+	files, sockets := readingtest.Seeds(f, "flash.json", "../testdata/realworld/flash/*.xml")
+	for _, b := range files {
+		f.Add(b, false)
 	}
-	b, err := os.ReadFile("../testdata/conformance/flash.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var vectors []struct {
-		HTTP    map[string]struct{ Body string }
-		Sockets map[string]string
-	}
-	if err := json.Unmarshal(b, &vectors); err != nil {
-		f.Fatal(err)
-	}
-	for _, v := range vectors {
-		for _, r := range v.HTTP {
-			f.Add([]byte(r.Body), false)
-		}
-		for _, r := range v.Sockets {
-			f.Add([]byte(r), true)
-		}
+	for _, b := range sockets {
+		f.Add(b, true)
 	}
 }
 

@@ -1,9 +1,6 @@
 package mozpolicy
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,26 +13,9 @@ import (
 // Mozilla conformance vectors to the seed corpus; the corpus of inputs the
 // fuzzer found interesting is in testdata/fuzz.
 func addSeeds(f *testing.F) {
-	files, _ := filepath.Glob("../testdata/*/*.xml")
-	for _, name := range files {
-		if b, err := os.ReadFile(name); err == nil {
-			f.Add(b)
-		}
-	}
-	b, err := os.ReadFile("../testdata/conformance/mozilla.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	var vectors []struct {
-		HTTP map[string]struct{ Body string }
-	}
-	if err := json.Unmarshal(b, &vectors); err != nil {
-		f.Fatal(err)
-	}
-	for _, v := range vectors {
-		for _, r := range v.HTTP {
-			f.Add([]byte(r.Body))
-		}
+	files, _ := readingtest.Seeds(f, "mozilla.json")
+	for _, b := range files {
+		f.Add(b)
 	}
 }
 

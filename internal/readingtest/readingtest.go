@@ -4,6 +4,9 @@
 package readingtest
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/xdpolicy/xdpolicy/match"
@@ -24,4 +27,47 @@ func CheckDiagnostics(t testing.TB, ds []match.Diagnostic, err error) {
 			t.Fatalf("error is %T, not a *match.Diagnostic", err)
 		}
 	}
+}
+
+// Seeds collects fuzz seeds, from a package directory: every policy file
+// matching ../testdata/*/*.xml and the extra globs, and every policy text
+// of the conformance vectors in ../testdata/conformance/vectors (a file
+// vector's policy and the HTTP bodies of a fetch vector) in files, the
+// socket replies of fetch vectors in sockets.
+func Seeds(tb testing.TB, vectors string, globs ...string) (files, sockets [][]byte) {
+	tb.Helper()
+	var names []string
+	for _, g := range append([]string{"../testdata/*/*.xml"}, globs...) {
+		m, _ := filepath.Glob(g)
+		names = append(names, m...)
+	}
+	for _, name := range names {
+		if b, err := os.ReadFile(name); err == nil {
+			files = append(files, b)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "conformance", vectors))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var vs []struct {
+		Policy  string
+		HTTP    map[string]struct{ Body string }
+		Sockets map[string]string
+	}
+	if err := json.Unmarshal(b, &vs); err != nil {
+		tb.Fatal(err)
+	}
+	for _, v := range vs {
+		if v.Policy != "" {
+			files = append(files, []byte(v.Policy))
+		}
+		for _, r := range v.HTTP {
+			files = append(files, []byte(r.Body))
+		}
+		for _, r := range v.Sockets {
+			sockets = append(sockets, []byte(r))
+		}
+	}
+	return files, sockets
 }
