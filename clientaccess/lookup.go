@@ -2,7 +2,6 @@ package clientaccess
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -190,10 +189,10 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 	b, err := sock.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort)))
 	rec := match.Consulted{URL: key, Err: err}
 	if err != nil {
-		rec.Note = err.Error()
+		rec.Note = fetch.Cause(err).Error()
 		s.files = []match.Consulted{rec}
 		s.why = match.Deny(match.Request{}, match.NoPolicy, "silverlight", key,
-			fmt.Sprintf("no socket policy from %s (%v), so Silverlight opens no socket to %s", key, errors.Unwrap(err), t.Host))
+			fmt.Sprintf("no socket policy from %s (%s), so Silverlight opens no socket to %s", key, rec.Note, t.Host))
 		return s
 	}
 	rec.Used = true

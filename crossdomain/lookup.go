@@ -308,7 +308,7 @@ func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
 	res, err := h.Get(ctx, u)
 	f := &policyFile{rec: fetch.Record(u, res, err)}
 	if err != nil {
-		f.note = err.Error()
+		f.note = f.rec.Note
 		return f
 	}
 	f.media, f.header = res.MediaType(), res.Header.Get("X-Permitted-Cross-Domain-Policies")
@@ -345,7 +345,7 @@ func (c *Client) getSocket(ctx context.Context, loc string) *policyFile {
 	s := fetch.Socket{Request: fetch.FlashRequest, UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := s.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)))
 	if err != nil {
-		f.rec.Err, f.note = err, err.Error()
+		f.rec.Err, f.note = err, fetch.Cause(err).Error()
 		return f
 	}
 	f.final, f.kind = t, KindOf(t)

@@ -136,7 +136,7 @@ func TestClientHTTPReasons(t *testing.T) {
 	require.NoError(t, err)
 	l, err := c.Decide(context.Background(), req)
 	require.NoError(t, err)
-	assert.Equal(t, "deny: Flash Player found no policy file that grants the request (http://away.example/crossdomain.xml: http://away.example/crossdomain.xml: redirected to another host, http://other.example/crossdomain.xml; the policy is ignored)", l.Decision.String())
+	assert.Equal(t, "deny: Flash Player found no policy file that grants the request (http://away.example/crossdomain.xml: redirected to another host, http://other.example/crossdomain.xml; the policy is ignored)", l.Decision.String())
 }
 
 func TestClientSockets(t *testing.T) {

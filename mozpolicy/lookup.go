@@ -75,7 +75,7 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 func (c *Client) get(ctx context.Context, url string) *fetched {
 	h := fetch.HTTP{Client: c.HTTPClient, MaxBytes: c.MaxBytes, Timeout: c.Timeout, Redirects: fetch.NoRedirects}
 	res, err := h.Get(ctx, url)
-	f := &fetched{err: err, rec: fetch.Record(url, res, err)}
+	f := &fetched{err: fetch.Cause(err), rec: fetch.Record(url, res, err)}
 	switch {
 	case err != nil:
 	case res.Status == http.StatusOK:

@@ -87,6 +87,15 @@ type Error struct {
 func (e *Error) Error() string { return e.URL + ": " + e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
+// Cause returns why a fetch failed without the location, for notes that
+// already name it: the Err of an *Error, or err itself.
+func Cause(err error) error {
+	if fe, ok := err.(*Error); ok {
+		return fe.Err
+	}
+	return err
+}
+
 // ErrTooLarge is the cause of an Error for a body over the limit.
 var ErrTooLarge = errors.New("over the size limit")
 
@@ -283,7 +292,7 @@ func Record(url string, res *Response, err error) match.Consulted {
 		}
 	}
 	if err != nil {
-		c.Note = err.Error()
+		c.Note = Cause(err).Error()
 	}
 	return c
 }
