@@ -13,6 +13,9 @@ import (
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
+// maxFSFile is the largest file FS reads.
+const maxFSFile = xmldoc.DefaultMaxBytes
+
 // MaxDelegations is how many delegations the draft's client follows from
 // the root file before it gives up and denies (SPEC.md 3).
 const MaxDelegations = 16
@@ -29,9 +32,9 @@ type FetchFunc func(ctx context.Context, url string) ([]byte, error)
 // FS returns a FetchFunc that reads the policy files of one site from
 // fsys, which stands for its document root: the file at
 // http://any.host/service/cross-domain-policy.xml is service/cross-domain-policy.xml
-// in fsys, whatever the host. It reads at most 1 MiB and one byte, so
-// that the parser rejects a larger file rather than read a truncated one.
-// A testing/fstest.MapFS makes a site of a map.
+// in fsys, whatever the host. A file larger than 1 MiB (the parser's
+// default limit) is an error: FS never hands on part of a file. A
+// testing/fstest.MapFS makes a site of a map.
 func FS(fsys fs.FS) FetchFunc {
 	return func(ctx context.Context, rawURL string) ([]byte, error) {
 		if err := ctx.Err(); err != nil {
@@ -53,7 +56,14 @@ func FS(fsys fs.FS) FetchFunc {
 		if st, err := f.Stat(); err == nil && st.IsDir() {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 		}
-		return io.ReadAll(io.LimitReader(f, xmldoc.DefaultMaxBytes+1))
+		b, err := io.ReadAll(io.LimitReader(f, maxFSFile+1))
+		if err != nil {
+			return nil, err
+		}
+		if len(b) > maxFSFile {
+			return nil, fmt.Errorf("%s is larger than %d bytes, the most FS reads", name, maxFSFile)
+		}
+		return b, nil
 	}
 }
 

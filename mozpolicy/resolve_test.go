@@ -191,8 +191,12 @@ func TestResolverLimits(t *testing.T) {
 	big := "<cross-domain-policy>" + strings.Repeat(`<allow from="a.example"/>`, 50000) + "</cross-domain-policy>"
 	require.Greater(t, len(big), 1<<20)
 	res := decide(t, &Resolver{Fetch: FS(site(map[string]string{"/cross-domain-policy.xml": big}))}, "http://a.example/", "http://www.company.com/x", "xml")
-	assert.Equal(t, match.Rejected, res.Decision.Code)
-	assert.Contains(t, res.Decision.Reason(), "limit")
+	assert.Equal(t, match.NoPolicy, res.Decision.Code, "FS refuses the file rather than hand on part of it")
+	assert.Contains(t, res.Decision.Reason(), "larger than 1048576 bytes")
+
+	// A Parser that allows more still never sees a truncated file.
+	res = decide(t, &Resolver{Fetch: FS(site(map[string]string{"/cross-domain-policy.xml": big})), Parser: Parser{MaxBytes: 4 << 20}}, "http://a.example/", "http://www.company.com/x", "xml")
+	assert.Equal(t, match.NoPolicy, res.Decision.Code)
 
 	// Parser limits apply to every file.
 	small := &Resolver{Fetch: FS(site(map[string]string{"/cross-domain-policy.xml": allowAll})), Parser: Parser{MaxBytes: 10}}
