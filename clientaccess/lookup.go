@@ -38,6 +38,9 @@ const SocketPolicyPort = 943
 // concurrent lookups of one site share one fetch. A Client is safe for
 // concurrent use; its fields must not change after the first Decide. The
 // zero Client uses http.DefaultClient and net.Dialer.
+//
+// The cache grows with every site asked about, as a runtime session's
+// did; a long-running crawler should start a new Client per batch.
 type Client struct {
 	// HTTPClient does the HTTP requests; nil means http.DefaultClient.
 	HTTPClient *http.Client

@@ -22,6 +22,9 @@ import (
 // included, and concurrent lookups of one file share one fetch. A Client
 // is safe for concurrent use; its fields must not change after the first
 // Decide. The zero Client uses http.DefaultClient.
+//
+// The cache grows with every site asked about, as a runtime session's
+// did; a long-running crawler should start a new Client per batch.
 type Client struct {
 	// HTTPClient does the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
