@@ -125,7 +125,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 		res, err := c.http().Get(ctx, u)
 		rec := fetch.Record(u, res, err)
 		if err == nil {
-			if why := unusable(res); why != "" {
+			if why := res.Unusable("Silverlight", "text/", "application/xml"); why != "" {
 				rec.Note = why
 			} else if p, why := compileResponse(name, u, res, scope); p != nil {
 				rec.Used = true
@@ -145,21 +145,6 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 	s.why = match.Deny(match.Request{}, match.NoPolicy, "silverlight", t.Root(),
 		"Silverlight found no policy it could use ("+strings.Join(notes, "; ")+"), so it denies every cross-site request")
 	return s
-}
-
-// unusable says why Silverlight ignores an HTTP response as a policy file,
-// or "".
-func unusable(res *fetch.Response) string {
-	switch mt := res.MediaType(); {
-	case res.Status != http.StatusOK:
-		if res.Status >= 300 && res.Status < 400 {
-			return fmt.Sprintf("status %d: Silverlight never follows a redirect for a policy file", res.Status)
-		}
-		return fmt.Sprintf("status %d: no file", res.Status)
-	case !strings.HasPrefix(mt, "text/") && mt != "application/xml":
-		return fmt.Sprintf("served as %q, not text/* or application/xml, so Silverlight ignores it", res.ContentType)
-	}
-	return ""
 }
 
 // compileResponse reads a policy response as Silverlight did; it returns

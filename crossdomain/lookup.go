@@ -315,12 +315,7 @@ func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
 		return f
 	}
 	f.media, f.header = res.MediaType(), res.Header.Get("X-Permitted-Cross-Domain-Policies")
-	switch {
-	case res.Status != http.StatusOK:
-		f.note = fmt.Sprintf("status %d: no file", res.Status)
-		return f
-	case !strings.HasPrefix(f.media, "text/") && f.media != "application/xml" && f.media != "application/xhtml+xml":
-		f.note = fmt.Sprintf("served as %q, not text/*, application/xml or application/xhtml+xml, so Flash Player ignores it", res.ContentType)
+	if f.note = res.Unusable("Flash Player", "text/", "application/xml", "application/xhtml+xml"); f.note != "" {
 		return f
 	}
 	final, err := match.ParseTarget(res.Final)

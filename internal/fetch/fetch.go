@@ -78,6 +78,35 @@ func (r *Response) MediaType() string {
 	return mt
 }
 
+// Unusable says why runtime does not read the response as a policy file,
+// or returns "" when it does: the status must be 200 and the media type
+// one of types, where a type ending in "/" ("text/") is a prefix. The
+// message quotes the Content-Type as sent.
+func (r *Response) Unusable(runtime string, types ...string) string {
+	switch {
+	case r.Status >= 300 && r.Status < 400:
+		return fmt.Sprintf("status %d: %s reads no policy file from a redirect", r.Status, runtime)
+	case r.Status != http.StatusOK:
+		return fmt.Sprintf("status %d: no file", r.Status)
+	}
+	mt := r.MediaType()
+	var want []string
+	for _, t := range types {
+		if mt == t || strings.HasSuffix(t, "/") && strings.HasPrefix(mt, t) {
+			return ""
+		}
+		if strings.HasSuffix(t, "/") {
+			t += "*"
+		}
+		want = append(want, t)
+	}
+	list := want[len(want)-1]
+	if len(want) > 1 {
+		list = strings.Join(want[:len(want)-1], ", ") + " or " + list
+	}
+	return fmt.Sprintf("served as %q, not %s, so %s ignores it", r.ContentType, list, runtime)
+}
+
 // Error is a failed fetch: what was asked for and why it failed.
 type Error struct {
 	URL string

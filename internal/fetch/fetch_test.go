@@ -218,3 +218,23 @@ func TestCacheCallerGivesUp(t *testing.T) {
 	assert.NoError(t, v, "the caller's cancellation is not cached")
 	assert.False(t, errors.Is(v, context.Canceled))
 }
+
+func TestUnusable(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		ct     string
+		want   string
+	}{
+		{200, "text/x-cross-domain-policy; charset=utf-8", ""},
+		{200, "TEXT/XML", ""},
+		{200, "application/xml", ""},
+		{200, "application/xhtml+xml", `served as "application/xhtml+xml", not text/* or application/xml, so R ignores it`},
+		{200, "", `served as "", not text/* or application/xml, so R ignores it`},
+		{200, "text", `served as "text", not text/* or application/xml, so R ignores it`},
+		{302, "text/xml", "status 302: R reads no policy file from a redirect"},
+		{404, "text/html", "status 404: no file"},
+	} {
+		r := &Response{Status: tt.status, ContentType: tt.ct}
+		assert.Equal(t, tt.want, r.Unusable("R", "text/", "application/xml"), "%d %s", tt.status, tt.ct)
+	}
+}
