@@ -43,6 +43,13 @@ type Site struct {
 	// SocketHandlers, when set for a host:port, handle its connections
 	// instead (for silent, slow or misbehaving servers).
 	SocketHandlers map[string]func(net.Conn)
+	// Handlers serve every request to an origin (scheme://host:port, the
+	// port may be left out) with a real handler instead of HTTP's canned
+	// responses.
+	Handlers map[string]http.Handler
+	// Addrs sends connections for host:port to a loopback address where
+	// the test already listens (a socket policy server under test).
+	Addrs map[string]string
 }
 
 // Server is a running Site.
@@ -53,6 +60,7 @@ type Server struct {
 	sockets    map[string]string // host:port -> loopback address
 	refused    string            // a loopback address nothing listens on
 	responses  map[string]Response
+	handlers   map[string]http.Handler // scheme://host:port
 
 	mu       sync.Mutex
 	requests map[string]int
@@ -64,7 +72,7 @@ func Start(t testing.TB, s Site) *Server {
 	t.Helper()
 	srv := &Server{
 		https: map[string]bool{}, http: map[string]bool{}, sockets: map[string]string{},
-		responses: map[string]Response{}, requests: map[string]int{}, dials: map[string]int{},
+		responses: map[string]Response{}, handlers: map[string]http.Handler{}, requests: map[string]int{}, dials: map[string]int{},
 	}
 	for raw, r := range s.HTTP {
 		u, err := url.Parse(raw)
@@ -78,6 +86,19 @@ func Start(t testing.TB, s Site) *Server {
 			srv.http[hp] = true
 		}
 		srv.responses[u.Scheme+"://"+hp+u.EscapedPath()] = r
+	}
+	for origin, h := range s.Handlers {
+		u, err := url.Parse(origin)
+		if err != nil {
+			t.Fatalf("fakesite: %q: %v", origin, err)
+		}
+		hp := HostPort(u)
+		if u.Scheme == "https" {
+			srv.https[hp] = true
+		} else {
+			srv.http[hp] = true
+		}
+		srv.handlers[u.Scheme+"://"+hp] = h
 	}
 	h := http.HandlerFunc(srv.serveHTTP)
 	srv.plain = httptest.NewServer(h)
@@ -102,6 +123,9 @@ func Start(t testing.TB, s Site) *Server {
 	}
 	for hp, fn := range handlers {
 		srv.sockets[hp] = Listen(t, fn)
+	}
+	for hp, addr := range s.Addrs {
+		srv.sockets[normalize(hp)] = addr
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -161,6 +185,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[key]++
 	s.mu.Unlock()
+	if h := s.handlers[scheme+"://"+HostPort(u)]; h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
 	res, ok := s.responses[key]
 	if !ok {
 		http.NotFound(w, r)
