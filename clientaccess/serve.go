@@ -1,0 +1,218 @@
+package clientaccess
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/internal/fetch"
+	"github.com/xdpolicy/xdpolicy/internal/httpserve"
+	"github.com/xdpolicy/xdpolicy/internal/sockserve"
+)
+
+// ContentType is the media type clientaccesspolicy.xml is served as
+// (SPEC.md 4); Silverlight takes any text/* or application/xml.
+const ContentType = "text/xml"
+
+// HandlerOptions configure NewHandler and NewRawHandler. The zero value
+// serves the file without a meta-policy header.
+type HandlerOptions struct {
+	// PermittedCrossDomainPolicies, when set, is sent as the
+	// X-Permitted-Cross-Domain-Policies header (Silverlight reads it only
+	// on crossdomain.xml; auditors look for it on every response).
+	PermittedCrossDomainPolicies crossdomain.MetaPolicy
+	// ModTime, when set, is sent as Last-Modified and answers
+	// If-Modified-Since. Every response carries an ETag.
+	ModTime time.Time
+}
+
+// NewHandler returns an http.Handler that serves p, written by Marshal, as
+// /clientaccesspolicy.xml: Content-Type text/xml, Cache-Control no-cache,
+// an ETag, HEAD and conditional GET; other methods get 405. It fails if p
+// does not validate. opts may be nil.
+func NewHandler(p *Policy, opts *HandlerOptions) (http.Handler, error) {
+	data, err := p.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return newHandler(data, opts)
+}
+
+// NewRawHandler is NewHandler for a file's bytes, served as they are. It
+// fails if Silverlight's reading rejects them (the error wraps a
+// *match.Diagnostic with line and column). opts may be nil.
+func NewRawHandler(data []byte, opts *HandlerOptions) (http.Handler, error) {
+	if _, _, err := Parse(data); err != nil {
+		return nil, fmt.Errorf("clientaccess: Silverlight would reject this policy: %w", err)
+	}
+	return newHandler(data, opts)
+}
+
+func newHandler(data []byte, opts *HandlerOptions) (http.Handler, error) {
+	var o HandlerOptions
+	if opts != nil {
+		o = *opts
+	}
+	var meta string
+	if m := o.PermittedCrossDomainPolicies; m != 0 {
+		if _, err := crossdomain.ParseMetaPolicyHeader(m.String()); err != nil {
+			return nil, fmt.Errorf("clientaccess: %v is not a meta-policy", m)
+		}
+		meta = m.String()
+	}
+	return httpserve.New(data, ContentType, meta, o.ModTime), nil
+}
+
+// ErrServerClosed is returned by a SocketServer's Serve and ListenAndServe
+// after Shutdown or Close. It is crossdomain.ErrServerClosed.
+var ErrServerClosed = sockserve.ErrServerClosed
+
+// SocketServer is Silverlight's socket policy server on port 943: it reads
+// at most the 22 bytes of Silverlight's request (<policy-file-request/>,
+// no NUL), answers exactly that request with the policy, and closes
+// (Silverlight reads until the server closes); a connection that sends
+// anything else, or too little in time, is closed unanswered. Set the
+// fields, then call ListenAndServe or Serve, as with http.Server.
+type SocketServer struct {
+	// Policy is the policy served, written by Marshal. It should grant
+	// some socket-resource (ports 4502-4534); one that grants none is
+	// served with a warning to Logger.
+	Policy *Policy
+	// Raw, when set, is served instead of Policy, as it is. Silverlight's
+	// reading must accept it.
+	Raw []byte
+	// ReadTimeout bounds the wait for the request (default 3 s);
+	// WriteTimeout the sending of the reply (default 3 s).
+	ReadTimeout, WriteTimeout time.Duration
+	// MaxConns caps the connections open at once (default 1024). While
+	// that many are open the server stops accepting; new clients wait in
+	// the listen queue.
+	MaxConns int
+	// Logger, when set, gets one record per connection (remote address,
+	// outcome, bytes read, time taken) and the policy's warnings at start.
+	Logger *slog.Logger
+
+	once sync.Once
+	core *sockserve.Server
+	err  error
+}
+
+// Reply returns the exact bytes the server sends. It is where the policy
+// is checked; Serve and ListenAndServe fail with the same error before
+// listening.
+func (s *SocketServer) Reply() ([]byte, error) {
+	c, err := s.init()
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(c.Reply), nil
+}
+
+func (s *SocketServer) init() (*sockserve.Server, error) {
+	s.once.Do(func() {
+		var reply []byte
+		reply, s.err = s.reply()
+		if s.err != nil {
+			return
+		}
+		s.core = &sockserve.Server{
+			Request: fetch.SilverlightRequest, Reply: reply,
+			ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
+			MaxConns: s.MaxConns, Logger: s.Logger, Name: "silverlight",
+		}
+	})
+	return s.core, s.err
+}
+
+func (s *SocketServer) reply() ([]byte, error) {
+	var data []byte
+	switch {
+	case s.Raw != nil:
+		data = bytes.Clone(s.Raw)
+	case s.Policy != nil:
+		var err error
+		if data, err = s.Policy.Marshal(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, errors.New("clientaccess: SocketServer has neither Policy nor Raw")
+	}
+	pol, diags, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("clientaccess: Silverlight would reject this socket policy: %w", err)
+	}
+	if s.Logger != nil {
+		for _, d := range diags {
+			s.Logger.Warn("socket policy", slog.String("server", "silverlight"), slog.String("diagnostic", d.Error()))
+		}
+		if !grantsSockets(pol) {
+			s.Logger.Warn("socket policy", slog.String("server", "silverlight"),
+				slog.String("diagnostic", "the policy has no socket-resource: it grants no socket access"))
+		}
+	}
+	return data, nil
+}
+
+func grantsSockets(p *Policy) bool {
+	for _, cda := range p.CrossDomainAccess {
+		for _, r := range cda.Policies {
+			for _, g := range r.GrantTo {
+				if len(g.SocketResources) > 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ListenAndServe checks the policy, listens on the TCP address addr
+// (":943" if empty) and serves until Shutdown or Close, when it returns
+// ErrServerClosed.
+func (s *SocketServer) ListenAndServe(addr string) error {
+	c, err := s.init()
+	if err != nil {
+		return err
+	}
+	if addr == "" {
+		addr = ":" + strconv.Itoa(SocketPolicyPort)
+	}
+	return c.ListenAndServe(addr)
+}
+
+// Serve checks the policy and answers the connections of l until Shutdown
+// or Close, when it returns ErrServerClosed. It closes l.
+func (s *SocketServer) Serve(l net.Listener) error {
+	c, err := s.init()
+	if err != nil {
+		l.Close()
+		return err
+	}
+	return c.Serve(l)
+}
+
+// Shutdown stops accepting, waits for the connections being answered
+// (each bounded by the timeouts) or for ctx to end, when it closes them
+// and returns ctx's error. Serve then returns ErrServerClosed.
+func (s *SocketServer) Shutdown(ctx context.Context) error {
+	if c, err := s.init(); err == nil {
+		return c.Shutdown(ctx)
+	}
+	return nil
+}
+
+// Close stops the server at once, closing its listeners and connections.
+func (s *SocketServer) Close() error {
+	if c, err := s.init(); err == nil {
+		return c.Close()
+	}
+	return nil
+}
