@@ -133,7 +133,7 @@ func (c *cli) lookup(cmd *command, f *checkFlags, req match.Request) int {
 	if err != nil {
 		return c.usageError(cmd, "%v", err)
 	}
-	ctx := context.Background()
+	ctx := c.ctx
 	var l *match.Lookup
 	switch rt {
 	case policyfile.Flash:

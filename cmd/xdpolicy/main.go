@@ -11,23 +11,30 @@
 //	               [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE]
 //	               [-timeout D] [-site DIR] [-v]
 //	xdpolicy lint  [-runtime R] [-format F] [-strict] [-socket] [-json] FILE...
+//	xdpolicy serve [-http ADDR] [-flash ADDR] [-silverlight ADDR]
+//	               [-meta-policy V] [-dir DIR | FILE...]
 //	xdpolicy help [COMMAND]
 //
 // check judges one request against one policy file, or without a FILE
 // finds the policy files over the network as the runtime did, and prints
 // "allow: REASON" (exit 0) or "deny: REASON" (exit 1). lint prints
 // FILE:LINE:COL: SEVERITY: MESSAGE for each finding and exits 1 when the
-// runtime rejects a file whole. Usage errors and unreadable input exit 2.
+// runtime rejects a file whole. serve checks policy files and serves them
+// over HTTP and on the Flash and Silverlight socket policy ports until
+// SIGINT or SIGTERM (exit 0). Usage errors and unreadable input exit 2.
 // Run "xdpolicy help COMMAND" for the flags of each command.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 )
 
 // Exit codes shared by the commands.
@@ -38,7 +45,11 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	// SIGINT and SIGTERM stop serve cleanly, and cancel a lookup.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // command is one subcommand.
@@ -51,18 +62,24 @@ type command struct {
 	flags   func(c *cli) *flag.FlagSet // the command's flags, for help
 }
 
-// cli carries the streams, so tests can run commands in-process.
+// cli carries the streams and a context that ends on SIGINT or SIGTERM,
+// so tests can run commands in-process.
 type cli struct {
+	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
 func commands() []*command {
-	return []*command{checkCommand(), lintCommand()}
+	return []*command{checkCommand(), lintCommand(), serveCommand()}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return runContext(context.Background(), args, stdin, stdout, stderr)
+}
+
+func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		c.mainUsage(stderr)
 		return exitUsage
@@ -114,7 +131,7 @@ func (c *cli) helpCommand(args []string) int {
 			return exitOK
 		}
 	}
-	fmt.Fprintf(c.stderr, "xdpolicy help: unknown command %q; the commands are check and lint\n", args[0])
+	fmt.Fprintf(c.stderr, "xdpolicy help: unknown command %q; the commands are check, lint and serve\n", args[0])
 	return exitUsage
 }
 
