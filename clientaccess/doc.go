@@ -40,7 +40,10 @@
 //
 // To serve a policy, build a Policy in Go (or parse one) and write it with
 // Marshal or WriteTo; both validate first, so a server never sends a file
-// Silverlight would reject.
+// Silverlight would reject. NewHandler (or NewRawHandler for a file's
+// bytes) serves it as /clientaccesspolicy.xml, and SocketServer answers
+// Silverlight's socket policy request on port 943 (the exact 22 bytes, no
+// NUL; the reply ends when the server closes).
 //
 // # Two readings
 //

@@ -28,6 +28,14 @@
 // Client: it reads the master, the meta-policy, the files the caller
 // registered and the socket policies, and lists every file it consulted.
 //
+// To serve policies: NewHandler (or NewRawHandler for a file's bytes) is an
+// http.Handler for crossdomain.xml, MetaPolicyHandler sets
+// X-Permitted-Cross-Domain-Policies on every response of a site,
+// SocketServer is the socket policy server of port 843, and NewListener
+// answers Flash Player's socket policy request on an application's own
+// port. The handlers, the server and the listener check their policy
+// before serving anything.
+//
 // ParseStrict holds a file to the published format (DTD order, one
 // site-control, valid values) and makes every deviation an error. Marshal
 // writes a canonical file. Silverlight's narrower reading of the same file
@@ -59,6 +67,15 @@
 //     cannot be had (refused, silent, rejected) leaves the socket
 //     meta-policy at its default, all, so the target port is asked, as
 //     Flash Player 9.0.124 and later did.
+//   - SocketServer and NewListener answer only the exact 23-byte request;
+//     a request without its NUL, or with anything before it, is not
+//     answered. After the reply they half-close the connection and give
+//     the client up to 500 ms to close its end, so that closing never
+//     resets a reply the client has not read. A socket policy is checked
+//     as a socket master (site-control allowed), whatever the port.
+//   - SocketServer at its connection cap stops accepting (new clients wait
+//     in the listen queue) rather than closing connections it cannot
+//     serve: a legitimate client then waits instead of failing.
 package crossdomain
 
 import (
