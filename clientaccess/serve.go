@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
@@ -100,36 +99,31 @@ type SocketServer struct {
 	// outcome, bytes read, time taken) and the policy's warnings at start.
 	Logger *slog.Logger
 
-	once sync.Once
-	core *sockserve.Server
-	err  error
+	front sockserve.Front
 }
 
 // Reply returns the exact bytes the server sends. It is where the policy
 // is checked; Serve and ListenAndServe fail with the same error before
 // listening.
 func (s *SocketServer) Reply() ([]byte, error) {
-	c, err := s.init()
+	c, err := s.front.Get(s.build)
 	if err != nil {
 		return nil, err
 	}
 	return bytes.Clone(c.Reply), nil
 }
 
-func (s *SocketServer) init() (*sockserve.Server, error) {
-	s.once.Do(func() {
-		var reply []byte
-		reply, s.err = s.reply()
-		if s.err != nil {
-			return
-		}
-		s.core = &sockserve.Server{
-			Request: fetch.SilverlightRequest, Reply: reply,
-			ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
-			MaxConns: s.MaxConns, Logger: s.Logger, Name: "silverlight",
-		}
-	})
-	return s.core, s.err
+// build checks the policy and makes the server; the front calls it once.
+func (s *SocketServer) build() (*sockserve.Server, error) {
+	reply, err := s.reply()
+	if err != nil {
+		return nil, err
+	}
+	return &sockserve.Server{
+		Request: fetch.SilverlightRequest, Reply: reply,
+		ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
+		MaxConns: s.MaxConns, Logger: s.Logger, Name: "silverlight",
+	}, nil
 }
 
 func (s *SocketServer) reply() ([]byte, error) {
@@ -178,41 +172,17 @@ func grantsSockets(p *Policy) bool {
 // (":943" if empty) and serves until Shutdown or Close, when it returns
 // ErrServerClosed.
 func (s *SocketServer) ListenAndServe(addr string) error {
-	c, err := s.init()
-	if err != nil {
-		return err
-	}
-	if addr == "" {
-		addr = ":" + strconv.Itoa(SocketPolicyPort)
-	}
-	return c.ListenAndServe(addr)
+	return s.front.ListenAndServe(s.build, addr, ":"+strconv.Itoa(SocketPolicyPort))
 }
 
 // Serve checks the policy and answers the connections of l until Shutdown
 // or Close, when it returns ErrServerClosed. It closes l.
-func (s *SocketServer) Serve(l net.Listener) error {
-	c, err := s.init()
-	if err != nil {
-		l.Close()
-		return err
-	}
-	return c.Serve(l)
-}
+func (s *SocketServer) Serve(l net.Listener) error { return s.front.Serve(s.build, l) }
 
 // Shutdown stops accepting, waits for the connections being answered
 // (each bounded by the timeouts) or for ctx to end, when it closes them
 // and returns ctx's error. Serve then returns ErrServerClosed.
-func (s *SocketServer) Shutdown(ctx context.Context) error {
-	if c, err := s.init(); err == nil {
-		return c.Shutdown(ctx)
-	}
-	return nil
-}
+func (s *SocketServer) Shutdown(ctx context.Context) error { return s.front.Shutdown(s.build, ctx) }
 
 // Close stops the server at once, closing its listeners and connections.
-func (s *SocketServer) Close() error {
-	if c, err := s.init(); err == nil {
-		return c.Close()
-	}
-	return nil
-}
+func (s *SocketServer) Close() error { return s.front.Close(s.build) }

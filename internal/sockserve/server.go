@@ -342,3 +342,59 @@ func nextBackoff(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+// Front is what a public socket server type holds: its Server, built (and
+// its policy checked) once, on first use, by the build function the type
+// passes to each method.
+type Front struct {
+	once sync.Once
+	core *Server
+	err  error
+}
+
+// Get builds the Server on the first call and returns it, or the error
+// that building it gave.
+func (f *Front) Get(build func() (*Server, error)) (*Server, error) {
+	f.once.Do(func() { f.core, f.err = build() })
+	return f.core, f.err
+}
+
+// ListenAndServe is Server.ListenAndServe, on defaultAddr when addr is
+// empty.
+func (f *Front) ListenAndServe(build func() (*Server, error), addr, defaultAddr string) error {
+	c, err := f.Get(build)
+	if err != nil {
+		return err
+	}
+	if addr == "" {
+		addr = defaultAddr
+	}
+	return c.ListenAndServe(addr)
+}
+
+// Serve is Server.Serve; l is closed when the server cannot be built.
+func (f *Front) Serve(build func() (*Server, error), l net.Listener) error {
+	c, err := f.Get(build)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	return c.Serve(l)
+}
+
+// Shutdown is Server.Shutdown; a server that could not be built has
+// nothing to stop.
+func (f *Front) Shutdown(build func() (*Server, error), ctx context.Context) error {
+	if c, err := f.Get(build); err == nil {
+		return c.Shutdown(ctx)
+	}
+	return nil
+}
+
+// Close is Server.Close.
+func (f *Front) Close(build func() (*Server, error)) error {
+	if c, err := f.Get(build); err == nil {
+		return c.Close()
+	}
+	return nil
+}
