@@ -28,3 +28,24 @@ func TestFindingString(t *testing.T) {
 	f.File, f.Pos = "", Pos{}
 	assert.Equal(t, "high: open-access: m", f.String())
 }
+
+func TestWildcardFinding(t *testing.T) {
+	for _, tt := range []struct {
+		host, code string
+	}{
+		{"*.co.uk", FindingSuffixWildcard},
+		{"*.CO.UK", FindingSuffixWildcard},
+		{"*.github.io", FindingSuffixWildcard},
+		{"*.com", FindingSuffixWildcard},
+		{"*.example.co.uk", FindingWideWildcard},
+		{"*.example.com", FindingWideWildcard},
+		{"example.com", ""},
+		{"*", ""},
+		{"*.", ""},
+		{"www.example.com", ""},
+	} {
+		f, ok := WildcardFinding(tt.host, tt.host)
+		assert.Equal(t, tt.code != "", ok, tt.host)
+		assert.Equal(t, tt.code, f.Code, tt.host)
+	}
+}
