@@ -1,0 +1,49 @@
+package mozpolicy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// Lint reports what an audit would say about p (SPEC.md 4): grants wider
+// than a site likely means and entries that never match. file names the
+// file in the findings. The codes, and what to do about each, are
+// documented in package match.
+func (p *Policy) Lint(file string) []match.Finding {
+	var out []match.Finding
+	add := func(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
+		out = append(out, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: file, Pos: pos, Spec: spec})
+	}
+	for _, a := range p.Allow {
+		from := strings.TrimSpace(a.From)
+		if _, err := ParseFrom(from); err != nil {
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "<allow from=%q> never matches: %v", from, err)
+			continue
+		}
+		to, err := ParseTo(a.To)
+		if err != nil {
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "<allow to=%q> never matches: %v", a.To, err)
+			continue
+		}
+		typ := strings.TrimSpace(a.Type)
+		if typ != "" && typ != TypeAny && !slices.Contains(RequestTypes, typ) {
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "<allow type=%q> never matches: the types are any, xml, soap, load and save", a.Type)
+			continue
+		}
+		if f, ok := match.WildcardFinding(from, from); ok {
+			add(a.Pos, f.Code, f.Level, f.Spec, "%s", f.Message)
+		}
+		if (from == "" || from == "*") && to == "" && a.Delegate != "true" {
+			what := "every kind of request"
+			if typ != "" && typ != TypeAny {
+				what = typ + " requests"
+			}
+			add(a.Pos, match.FindingOpenAccess, match.High, "SPEC.md 3, 4",
+				"any caller may make %s to everything this file governs, with the user's cookies", what)
+		}
+	}
+	return out
+}
