@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/internal/reading"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -12,10 +13,8 @@ import (
 // the file in the findings. The codes, and what to do about each, are
 // documented in package match.
 func (p *Policy) Lint(file string) []match.Finding {
-	var out []match.Finding
-	add := func(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
-		out = append(out, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: file, Pos: pos, Spec: spec})
-	}
+	fs := &reading.Findings{File: file}
+	add := fs.Add
 	for _, cda := range p.CrossDomainAccess {
 		for _, r := range cda.Policies {
 			var open []AllowFrom // allow-froms that admit every caller
@@ -64,7 +63,7 @@ func (p *Policy) Lint(file string) []match.Finding {
 			}
 		}
 	}
-	return out
+	return fs.List
 }
 
 // uriHost returns the host part of a domain uri ("http://*.example.com:80/"

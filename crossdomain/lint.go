@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/internal/reading"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -21,10 +22,8 @@ type LintOptions struct {
 // It judges the file alone; what the response says (its Content-Type,
 // caching, X-Permitted-Cross-Domain-Policies) is for the caller to check.
 func (p *Policy) Lint(opts LintOptions) []match.Finding {
-	var out []match.Finding
-	add := func(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
-		out = append(out, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: opts.File, Pos: pos, Spec: spec})
-	}
+	fs := &reading.Findings{File: opts.File}
+	add := fs.Add
 	k := opts.Kind
 	for _, sc := range p.SiteControl {
 		v := sc.PermittedCrossDomainPolicies
@@ -80,7 +79,7 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 			}
 		}
 	}
-	return out
+	return fs.List
 }
 
 // lintDomain reports wildcards and domains that never match.

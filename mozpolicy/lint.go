@@ -1,10 +1,10 @@
 package mozpolicy
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/internal/reading"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -13,10 +13,8 @@ import (
 // file in the findings. The codes, and what to do about each, are
 // documented in package match.
 func (p *Policy) Lint(file string) []match.Finding {
-	var out []match.Finding
-	add := func(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
-		out = append(out, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: file, Pos: pos, Spec: spec})
-	}
+	fs := &reading.Findings{File: file}
+	add := fs.Add
 	for _, a := range p.Allow {
 		from := strings.TrimSpace(a.From)
 		if _, err := ParseFrom(from); err != nil {
@@ -45,5 +43,5 @@ func (p *Policy) Lint(file string) []match.Finding {
 				"any caller may make %s to everything this file governs, with the user's cookies", what)
 		}
 	}
-	return out
+	return fs.List
 }

@@ -199,3 +199,14 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Findings collects the audit findings of one file for a format's Lint.
+type Findings struct {
+	File string
+	List []match.Finding
+}
+
+// Add records a finding at pos.
+func (f *Findings) Add(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
+	f.List = append(f.List, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: f.File, Pos: pos, Spec: spec})
+}
