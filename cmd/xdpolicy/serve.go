@@ -247,8 +247,10 @@ func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers
 				h, err = clientaccess.NewRawHandler(sf.data, &clientaccess.HandlerOptions{ModTime: sf.modTime})
 			}
 			if err == nil && root && f.silverlight != "" {
-				s.silverlight = &clientaccess.SocketServer{Raw: sf.data, Logger: log}
+				// The server logs the file's warnings itself, with its name.
+				s.silverlight = &clientaccess.SocketServer{Raw: sf.data, Logger: log.With(slog.String("file", sf.source))}
 				_, err = s.silverlight.Reply()
+				diags = nil
 			}
 		case nameMozilla:
 			_, diags, err = mozpolicy.Parse(sf.data)
@@ -261,8 +263,9 @@ func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers
 			}
 			_, diags, err = crossdomain.ParseSocket(sf.data)
 			if err == nil && f.flash != "" {
-				s.flash = &crossdomain.SocketServer{Raw: sf.data, Logger: log}
+				s.flash = &crossdomain.SocketServer{Raw: sf.data, Logger: log.With(slog.String("file", sf.source))}
 				_, err = s.flash.Reply()
+				diags = nil
 			}
 		}
 		if err != nil {

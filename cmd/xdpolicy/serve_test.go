@@ -208,3 +208,35 @@ func TestServeHelp(t *testing.T) {
 		assert.Contains(t, stdout.String(), want)
 	}
 }
+
+// Each file's warnings are logged once, with the file's name, whether the
+// file goes to a socket server, over HTTP, or both.
+func TestServeWarnsOnce(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "socketpolicy.xml"),
+		[]byte(`<cross-domain-policy><allow-access-from domain="*.example.com" to-ports="9000" flashfoo="x"/></cross-domain-policy>`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "clientaccesspolicy.xml"),
+		[]byte(strings.Replace(servedSilverlight, `<domain uri="*"/>`, `<domain uri="*" slfoo="x"/>`, 1)), 0o644))
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runContext(ctx, []string{"serve", "-http", "127.0.0.1:0", "-flash", "127.0.0.1:0", "-silverlight", "127.0.0.1:0", "-dir", dir},
+			strings.NewReader(""), io.Discard, &logs)
+	}()
+	waitListening(t, logs.String, 3)
+	cancel()
+	require.Equal(t, exitOK, <-done)
+	log := logs.String()
+	for _, attr := range []string{"flashfoo", "slfoo"} {
+		var lines []string
+		for _, l := range strings.Split(log, "\n") {
+			if strings.Contains(l, attr) {
+				lines = append(lines, l)
+			}
+		}
+		if assert.Len(t, lines, 1, "%s:\n%s", attr, log) {
+			assert.Contains(t, lines[0], "file="+filepath.Join(dir, ""))
+		}
+	}
+}
