@@ -37,6 +37,7 @@ import (
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/internal/httpserve"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
@@ -61,9 +62,11 @@ type Config struct {
 	// it: the Site's clients reach it on loopback.
 	Host string
 	// Files maps URL paths to file contents, served over HTTP and HTTPS
-	// with the Content-Type of their format (text/x-cross-domain-policy
-	// for files named crossdomain.xml, text/xml otherwise), Cache-Control
-	// no-cache, and no meta-policy header unless Header sets one.
+	// as the handlers of the format packages serve them (the Content-Type
+	// of their format: text/x-cross-domain-policy for files named
+	// crossdomain.xml, text/xml otherwise; Cache-Control no-cache; an
+	// ETag), but unchecked, so that a test may serve a file the runtime
+	// rejects. No meta-policy header unless Header sets one.
 	Files map[string]string
 	// Header, when set, is sent as X-Permitted-Cross-Domain-Policies on
 	// every HTTP response.
@@ -103,11 +106,9 @@ func Serve(tb testing.TB, cfg Config) *Site {
 		if path.Base(p) == "crossdomain.xml" {
 			ct = crossdomain.ContentType
 		}
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", ct)
-			w.Header().Set("Cache-Control", "no-cache")
-			fmt.Fprint(w, body)
-		})
+		// The library's own file handler, without its checks: a test may
+		// serve a file the runtime rejects.
+		mux.Handle(p, httpserve.New([]byte(body), ct, "", time.Time{}))
 	}
 	var h http.Handler = mux
 	if cfg.Header != "" {

@@ -137,3 +137,14 @@ func TestHandlerAndSocketServer(t *testing.T) {
 	SocketServerAllows(t, silverlight, Silverlight, "http://app.example.com/a.xap", "tcp://chat.example.org:4502")
 	SocketServerDenies(t, silverlight, Silverlight, "http://evil.example/a.xap", "tcp://chat.example.org:4502")
 }
+
+// A test may serve a file the runtime rejects, and a meta-policy header.
+func TestSiteServesWhatItIsGiven(t *testing.T) {
+	broken := Serve(t, Config{Host: "broken.test", Files: map[string]string{"/crossdomain.xml": "<cross-domain-policy>"}})
+	l := broken.Decide(t, Flash, "http://app.example.com/a.swf", broken.URL+"/feed")
+	if l.Decision.Allowed || len(l.Files) != 1 || !strings.Contains(l.Files[0].Note, "rejected") {
+		t.Errorf("want a denial naming the rejected file, got %s %v", l.Decision, l.Files)
+	}
+	none := Serve(t, Config{Host: "none.test", Header: "none", Files: map[string]string{"/crossdomain.xml": flashPolicy}})
+	none.Denied(t, Flash, "http://app.example.com/a.swf", none.URL+"/feed")
+}
