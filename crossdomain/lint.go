@@ -47,6 +47,8 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 			add(a.Pos, match.FindingInsecure, match.Medium, "SPEC.md 1.4", "secure=\"false\" lets callers on plain HTTP read the HTTPS site")
 		}
 		switch {
+		case k.Socket() && strings.TrimSpace(a.ToPorts) == "":
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.5", "an allow-access-from without to-ports grants no port in a socket policy")
 		case k.Socket():
 			if d == "*" && strings.TrimSpace(a.ToPorts) == "*" {
 				add(a.Pos, match.FindingOpenSocket, match.High, "SPEC.md 1.5, 4", "any caller may open a socket to any port")

@@ -55,6 +55,8 @@ func TestLint(t *testing.T) {
 			[]string{"dead-entry info 1:22"}},
 		{"a header Flash never sends", Master, `<cross-domain-policy><allow-http-request-headers-from domain="a.example" headers="X-A, Referer"/></cross-domain-policy>`,
 			[]string{"dead-entry info 1:22"}},
+		{"no to-ports in a socket policy", SocketMaster, `<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`,
+			[]string{"dead-entry info 1:22"}},
 		{"header rules in a socket policy", SocketMaster, `<cross-domain-policy><allow-http-request-headers-from domain="a.example" headers="X-A"/></cross-domain-policy>`,
 			[]string{"dead-entry info 1:22"}},
 		{"several at once", Master, `<cross-domain-policy>

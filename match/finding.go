@@ -112,7 +112,8 @@ const (
 	// you can.
 	FindingWideWildcard = "wide-wildcard"
 	// FindingDeadEntry (info): an entry the runtime never uses: a pattern
-	// that never matches, Flash to-ports in an HTTP policy, site-control
+	// that never matches, Flash to-ports in an HTTP policy (or none in a
+	// socket policy), site-control
 	// outside a master, a header Flash Player never sends. Remove or fix
 	// it; it misleads whoever reads the file.
 	FindingDeadEntry = "dead-entry"
