@@ -41,7 +41,7 @@ func ParseLevel(s string) (Level, error) {
 // Finding is one thing an audit reports about a policy file: a grant
 // wider than a site likely means, or an entry that does nothing. The
 // format packages' Lint functions produce them; each Code is documented
-// once, with what to do about it, in the package that reports it.
+// once, with what to do about it, in FindingDocs.
 type Finding struct {
 	// Code is a short, stable name, such as "open-access".
 	Code  string
@@ -72,52 +72,102 @@ func (f Finding) String() string {
 	return b.String()
 }
 
-// The finding codes, each documented once, with what to do about it. The
-// format packages' Lint functions report them (SPEC.md 4).
+// The finding codes. Each is documented once, with what it means and what
+// to do about it, in FindingDocs (also printed by "xdpolicy help
+// findings"); the format packages' Lint functions and the auditor report
+// them (SPEC.md 4).
 const (
-	// FindingOpenAccess (high): every caller may read what the file
-	// governs (Flash domain="*" in an HTTP policy; Silverlight uri="*"
-	// granting path="/" with its subpaths). The runtimes send the user's
-	// cookies and HTTP authentication, so a page of an attacker's reads
-	// what the user sees. Name the partner domains, and put APIs for third
-	// parties on a domain of their own with no user sessions.
-	FindingOpenAccess = "open-access"
-	// FindingOpenSocket (high): every caller may open a socket to every
-	// port the file can grant (Flash domain="*" to-ports="*"; Silverlight
-	// uri="*" with the whole 4502-4534 range). Name the domains and the
-	// ports.
-	FindingOpenSocket = "open-socket"
-	// FindingOpenHeaders (medium): every caller may send custom headers
-	// (SOAPAction, authorization schemes, CSRF tokens) with the user's
-	// cookies. Name the callers that need them, and the headers.
-	FindingOpenHeaders = "open-headers"
-	// FindingInsecure (medium): Flash secure="false": pages loaded over
-	// plain HTTP, which anyone on the network can read and alter, may
-	// read the HTTPS site. Remove the attribute, or grant HTTPS callers
-	// only.
-	FindingInsecure = "insecure"
-	// FindingPermissiveSiteControl (medium): a Flash master's site-control
-	// lets other policy files count (all, by-content-type,
-	// by-ftp-filename): whoever can put a file on the site (uploads, user
-	// pages) can grant access to it. Use master-only, or none when the
-	// site needs no policy.
+	FindingOpenAccess            = "open-access"
+	FindingOpenSocket            = "open-socket"
+	FindingOpenHeaders           = "open-headers"
+	FindingInsecure              = "insecure"
 	FindingPermissiveSiteControl = "permissive-site-control"
-	// FindingSuffixWildcard (high): a wildcard over a public suffix
-	// (*.co.uk, *.github.io): everyone who registers a name under it is a
-	// trusted caller. Name the registered domain instead.
-	FindingSuffixWildcard = "suffix-wildcard"
-	// FindingWideWildcard (low): a *.example.com wildcard trusts every host
-	// under the domain, including ones that serve user content or that
-	// someone may take over later. List the hosts that need access when
-	// you can.
-	FindingWideWildcard = "wide-wildcard"
-	// FindingDeadEntry (info): an entry the runtime never uses: a pattern
-	// that never matches, Flash to-ports in an HTTP policy (or none in a
-	// socket policy), site-control
-	// outside a master, a header Flash Player never sends. Remove or fix
-	// it; it misleads whoever reads the file.
-	FindingDeadEntry = "dead-entry"
+	FindingSuffixWildcard        = "suffix-wildcard"
+	FindingWideWildcard          = "wide-wildcard"
+	FindingDeadEntry             = "dead-entry"
+	FindingIgnoredFile           = "ignored-file"
+	FindingCacheable             = "cacheable-response"
+	FindingNoMetaPolicyHeader    = "missing-meta-policy-header"
 )
+
+// FindingDoc documents one finding code.
+type FindingDoc struct {
+	Code string
+	// Level is the level the code is reported at (the highest, for a
+	// code reported at several).
+	Level Level
+	// Title is one line: what was found.
+	Title string
+	// Help says why it matters and what to do about it.
+	Help string
+}
+
+// FindingDocs documents every finding code, in the order of the constants.
+// Read it; do not modify it.
+var FindingDocs = []FindingDoc{
+	{FindingOpenAccess, High, "every caller may read what the policy file governs",
+		`Flash domain="*" in an HTTP policy; Silverlight uri="*" (or http://*,
+https://*) granting path="/" with its subpaths; a Mozilla-draft policy
+that grants its whole scope to every caller. The runtimes send the user's
+cookies and HTTP authentication, so a page of an attacker's reads what
+the user sees. Name the partner domains, and put APIs for third parties
+on a domain of their own with no user sessions.`},
+	{FindingOpenSocket, High, "every caller may open sockets to every port the file can grant",
+		`Flash domain="*" with to-ports="*"; Silverlight uri="*" with the whole
+4502-4534 range. Name the domains and the ports.`},
+	{FindingOpenHeaders, Medium, "every caller may send custom request headers",
+		`SOAPAction, authorization schemes and CSRF tokens then come with the
+user's cookies from any page. Name the callers that need them, and the
+headers.`},
+	{FindingInsecure, Medium, `Flash secure="false"`,
+		`Pages loaded over plain HTTP, which anyone on the network can read and
+alter, may read the HTTPS site. Remove the attribute, or grant HTTPS
+callers only.`},
+	{FindingPermissiveSiteControl, Medium, "a Flash master lets other policy files count",
+		`site-control all, by-content-type or by-ftp-filename: whoever can put a
+file on the site (uploads, user pages) can grant access to it. Use
+master-only, or none when the site needs no policy.`},
+	{FindingSuffixWildcard, High, "a wildcard over a public suffix",
+		`*.co.uk, *.github.io: everyone who registers a name under the suffix is
+a trusted caller (the list is golang.org/x/net/publicsuffix). Name the
+registered domain instead.`},
+	{FindingWideWildcard, Low, "a *.example.com wildcard",
+		`It trusts every host under the domain, including ones that serve user
+content or that someone may take over later. List the hosts that need
+access when you can.`},
+	{FindingDeadEntry, Info, "an entry the runtime never uses",
+		`A pattern that never matches, Flash to-ports in an HTTP policy (or
+none in a socket policy), site-control outside a master, a header Flash
+Player never sends. Remove or fix it; it misleads whoever reads the
+file.`},
+	{FindingIgnoredFile, Info, "a policy file the runtime never uses",
+		`Found where a runtime looks, but not used: rejected by its reading,
+redirected where the runtime does not follow, served with a type it
+refuses, a non-master Flash file under a master-only (or none) master,
+a clientaccesspolicy.xml away from the root. Remove it, or fix it if it
+was meant to count.`},
+	{FindingCacheable, Low, "a policy file served without Cache-Control: no-cache",
+		`Runtimes read a policy once per session, and caches in between may
+keep it longer: a fix (a narrower grant) then takes effect late for some
+users. Serve policy files with Cache-Control: no-cache (SPEC.md 4).`},
+	{FindingNoMetaPolicyHeader, Low, "a Flash master served without X-Permitted-Cross-Domain-Policies",
+		`The header sets the site's meta-policy from the server, whatever any
+file says, and stops Flash Player honouring a policy file someone
+manages to put on the site. Send X-Permitted-Cross-Domain-Policies:
+master-only (or none) on the site's responses. Reported at low when the
+master has no site-control either (it rests on Flash Player's default),
+at info when its site-control is explicit.`},
+}
+
+// DocFor returns the documentation of a finding code.
+func DocFor(code string) (FindingDoc, bool) {
+	for _, d := range FindingDocs {
+		if d.Code == code {
+			return d, true
+		}
+	}
+	return FindingDoc{}, false
+}
 
 // WildcardFinding judges a caller pattern whose host part is host: a
 // wildcard over a public suffix ("*.co.uk") is FindingSuffixWildcard, any

@@ -1,6 +1,10 @@
 package match
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,4 +52,42 @@ func TestWildcardFinding(t *testing.T) {
 		assert.Equal(t, tt.code != "", ok, tt.host)
 		assert.Equal(t, tt.code, f.Code, tt.host)
 	}
+}
+
+// TestFindingDocs checks that every Finding* constant of this package is
+// documented in FindingDocs, once, in order.
+func TestFindingDocs(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "finding.go", nil, 0)
+	require.NoError(t, err)
+	var consts []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			vs := s.(*ast.ValueSpec)
+			for i, n := range vs.Names {
+				if strings.HasPrefix(n.Name, "Finding") {
+					lit := vs.Values[i].(*ast.BasicLit)
+					consts = append(consts, strings.Trim(lit.Value, `"`))
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, consts)
+	var documented []string
+	for _, d := range FindingDocs {
+		documented = append(documented, d.Code)
+		assert.NotEmpty(t, d.Title, d.Code)
+		assert.NotEmpty(t, d.Help, d.Code)
+		assert.True(t, d.Level >= Info && d.Level <= High, d.Code)
+		got, ok := DocFor(d.Code)
+		assert.True(t, ok)
+		assert.Equal(t, d, got)
+	}
+	assert.Equal(t, consts, documented)
+	_, ok := DocFor("no-such-code")
+	assert.False(t, ok)
 }
