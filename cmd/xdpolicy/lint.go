@@ -7,12 +7,14 @@ import (
 	"fmt"
 
 	"github.com/xdpolicy/xdpolicy/internal/policyfile"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 type lintFlags struct {
 	runtime, format string
 	strict, json    bool
-	socket          bool
+	sarif, socket   bool
+	failOn          string
 }
 
 func (f *lintFlags) set(fs *flag.FlagSet) {
@@ -20,6 +22,8 @@ func (f *lintFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "", "the files' format: crossdomain, clientaccess or mozpolicy (default: detected per file)")
 	fs.BoolVar(&f.strict, "strict", false, "validate against the published format: every deviation is an error, and any finding fails")
 	fs.BoolVar(&f.json, "json", false, "print one JSON array with an object per file")
+	fs.BoolVar(&f.sarif, "sarif", false, "print a SARIF 2.1.0 log, for code scanning in CI")
+	fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when an audit finding is at this level or above: info, low, medium or high\n(default: findings do not change the exit status)")
 	fs.BoolVar(&f.socket, "socket", false, "read crossdomain.xml files as Flash socket policies served from port 843\n(automatic for a file that ends in a NUL byte)")
 }
 
@@ -27,22 +31,36 @@ func lintCommand() *command {
 	cmd := &command{
 		name:    "lint",
 		summary: "report what a runtime makes of policy files",
-		usage:   "lint [-runtime R] [-format F] [-strict] [-socket] [-json] FILE...",
+		usage:   "lint [-runtime R] [-format F] [-strict] [-socket] [-fail-on LEVEL] [-json | -sarif] FILE...",
 		help: `lint reads each FILE the runtime's way (or, with -strict, against the published
-format) and prints one line per finding:
+format) and prints one line per diagnostic of the reading:
 
 	FILE:LINE:COL: error|warning: MESSAGE
 
 Errors are what makes the runtime reject the file whole; warnings are what it
-drops or ignores. FILE may be - for standard input.
+drops or ignores. Then, for a file the runtime accepts, one line per audit
+finding: a grant wider than a site likely means, or an entry that does
+nothing (run 'xdpolicy help findings' for the codes):
+
+	FILE:LINE:COL: info|low|medium|high: CODE: MESSAGE
+
+FILE may be - for standard input.
+
+-json prints an array with an object per file: the reading's diagnostics
+under "findings" (the key predates the audit) and the audit findings under
+"audit". -sarif prints both as a SARIF 2.1.0 log: diagnostics with their
+severity, findings at error (high), warning (medium, low) or note (info),
+each rule with its help text.
 
 lint exits 0 when the runtime accepts every file (warnings allowed), 1 when it
-rejects some file whole (with -strict: when there is any finding), and 2 on
-usage or I/O errors.
+rejects some file whole (with -strict: when there is any diagnostic; with
+-fail-on: when a finding is at that level or above), and 2 on usage or I/O
+errors.
 
 Example:
 
 	xdpolicy lint testdata/examples/*.xml
+	xdpolicy lint -sarif -fail-on medium site/crossdomain.xml > xdpolicy.sarif
 `,
 	}
 	cmd.flags = func(c *cli) *flag.FlagSet {
@@ -62,13 +80,36 @@ type lintFinding struct {
 	Message  string `json:"message"`
 }
 
+// auditFinding is a match.Finding in JSON.
+type auditFinding struct {
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Level   string `json:"level"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Spec    string `json:"spec,omitempty"`
+}
+
+func jsonFindings(fs []match.Finding) []auditFinding {
+	out := []auditFinding{}
+	for _, f := range fs {
+		out = append(out, auditFinding{File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Level: f.Level.String(), Code: f.Code, Message: f.Message, Spec: f.Spec})
+	}
+	return out
+}
+
 type lintFile struct {
-	File     string        `json:"file"`
-	Format   string        `json:"format"`
-	Runtime  string        `json:"runtime"`
-	Strict   bool          `json:"strict"`
-	Accepted bool          `json:"accepted"`
-	Findings []lintFinding `json:"findings"`
+	File     string         `json:"file"`
+	Format   string         `json:"format"`
+	Runtime  string         `json:"runtime"`
+	Strict   bool           `json:"strict"`
+	Accepted bool           `json:"accepted"`
+	Findings []lintFinding  `json:"findings"` // the reading's diagnostics
+	Audit    []auditFinding `json:"audit"`
+
+	diags []match.Diagnostic
+	audit []match.Finding
 }
 
 func (c *cli) lint(cmd *command, args []string) int {
@@ -81,6 +122,17 @@ func (c *cli) lint(cmd *command, args []string) int {
 	}
 	if len(files) == 0 {
 		return c.usageError(cmd, "name at least one policy FILE (- for standard input)")
+	}
+	if f.json && f.sarif {
+		return c.usageError(cmd, "-json and -sarif are two output formats; choose one")
+	}
+	var failOn match.Level
+	if f.failOn != "" {
+		l, err := match.ParseLevel(f.failOn)
+		if err != nil {
+			return c.usageError(cmd, "-fail-on: %v", err)
+		}
+		failOn = l
 	}
 	exit := exitOK
 	worse := func(code int) {
@@ -108,16 +160,32 @@ func (c *cli) lint(cmd *command, args []string) int {
 			worse(exitUsage)
 			continue
 		}
-		res := lintFile{File: displayName(name), Format: string(format), Runtime: string(rt), Strict: f.strict, Accepted: rd.Err == nil, Findings: []lintFinding{}}
+		res := lintFile{File: displayName(name), Format: string(format), Runtime: string(rt), Strict: f.strict, Accepted: rd.Err == nil, Findings: []lintFinding{},
+			diags: rd.Diags, audit: rd.Lint(displayName(name))}
+		res.Audit = jsonFindings(res.audit)
 		for _, d := range rd.Diags {
 			res.Findings = append(res.Findings, lintFinding{Line: d.Pos.Line, Column: d.Pos.Col, Severity: d.Severity.String(), Code: d.Code, Message: d.Message})
-			if !f.json {
+			if !f.json && !f.sarif {
 				fmt.Fprintf(c.stdout, "%s:%d:%d: %s: %s\n", displayName(name), d.Pos.Line, d.Pos.Col, d.Severity, d.Message)
+			}
+		}
+		for _, a := range res.audit {
+			if !f.json && !f.sarif {
+				fmt.Fprintln(c.stdout, a)
+			}
+			if failOn != 0 && a.Level >= failOn {
+				worse(exitNo)
 			}
 		}
 		results = append(results, res)
 		if rd.Err != nil || (f.strict && len(rd.Diags) > 0) {
 			worse(exitNo)
+		}
+	}
+	if f.sarif {
+		if err := writeSARIF(c.stdout, results); err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy lint: %v\n", err)
+			return exitUsage
 		}
 	}
 	if f.json {

@@ -10,16 +10,19 @@
 //	               [-header NAME]... [-type T] [-json] [-policy-file URL]...
 //	               [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE]
 //	               [-timeout D] [-site DIR] [-v]
-//	xdpolicy lint  [-runtime R] [-format F] [-strict] [-socket] [-json] FILE...
+//	xdpolicy lint  [-runtime R] [-format F] [-strict] [-socket]
+//	               [-fail-on LEVEL] [-json | -sarif] FILE...
 //	xdpolicy serve [-http ADDR] [-flash ADDR] [-silverlight ADDR]
 //	               [-meta-policy V] [-dir DIR | FILE...]
-//	xdpolicy help [COMMAND]
+//	xdpolicy help [COMMAND | findings]
 //
 // check judges one request against one policy file, or without a FILE
 // finds the policy files over the network as the runtime did, and prints
 // "allow: REASON" (exit 0) or "deny: REASON" (exit 1). lint prints
-// FILE:LINE:COL: SEVERITY: MESSAGE for each finding and exits 1 when the
-// runtime rejects a file whole. serve checks policy files and serves them
+// FILE:LINE:COL: SEVERITY: MESSAGE for each diagnostic of the reading and
+// FILE:LINE:COL: LEVEL: CODE: MESSAGE for each audit finding ("xdpolicy
+// help findings" lists the codes), and exits 1 when the runtime rejects a
+// file whole (or a finding reaches -fail-on). serve checks policy files and serves them
 // over HTTP and on the Flash and Silverlight socket policy ports until
 // SIGINT or SIGTERM (exit 0). Usage errors and unreadable input exit 2.
 // Run "xdpolicy help COMMAND" for the flags of each command.
@@ -35,6 +38,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Exit codes shared by the commands.
@@ -113,7 +118,8 @@ Commands:
 	for _, cmd := range commands() {
 		fmt.Fprintf(w, "\t%-6s %s\n", cmd.name, cmd.summary)
 	}
-	fmt.Fprint(w, `	help   explain a command: xdpolicy help check
+	fmt.Fprint(w, `	help   explain a command (xdpolicy help check) or the finding codes
+	       (xdpolicy help findings)
 
 Exit status: 0 allowed / accepted, 1 denied / rejected, 2 usage error or
 unreadable input.
@@ -125,14 +131,34 @@ func (c *cli) helpCommand(args []string) int {
 		c.mainUsage(c.stdout)
 		return exitOK
 	}
+	if args[0] == "findings" {
+		c.findingsHelp(c.stdout)
+		return exitOK
+	}
 	for _, cmd := range commands() {
 		if cmd.name == args[0] {
 			c.commandUsage(cmd, c.stdout)
 			return exitOK
 		}
 	}
-	fmt.Fprintf(c.stderr, "xdpolicy help: unknown command %q; the commands are check, lint and serve\n", args[0])
+	var names []string
+	for _, cmd := range commands() {
+		names = append(names, cmd.name)
+	}
+	fmt.Fprintf(c.stderr, "xdpolicy help: unknown topic %q; the commands are %s, and 'findings' explains the finding codes\n", args[0], strings.Join(names, ", "))
 	return exitUsage
+}
+
+// findingsHelp documents the finding codes of lint and audit.
+func (c *cli) findingsHelp(w io.Writer) {
+	fmt.Fprint(w, `lint and audit report findings: grants wider than a site likely means, and
+entries or files that do nothing. Each has a code and a level (info < low <
+medium < high; -fail-on LEVEL makes a command exit 1 at that level or above).
+
+`)
+	for _, d := range match.FindingDocs {
+		fmt.Fprintf(w, "%s (%s): %s\n\t%s\n\n", d.Code, d.Level, d.Title, strings.ReplaceAll(d.Help, "\n", "\n\t"))
+	}
 }
 
 func (c *cli) commandUsage(cmd *command, w io.Writer) {

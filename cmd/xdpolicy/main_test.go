@@ -181,7 +181,9 @@ func TestRun(t *testing.T) {
 		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"check", "lint"}},
 		{name: "help check", args: []string{"help", "check"}, code: 0, stdout: []string{"-origin", "-target", "-header", "Example"}},
 		{name: "check -h", args: []string{"check", "-h"}, code: 0, stdout: []string{"-origin", "Example"}},
-		{name: "help lint", args: []string{"help", "lint"}, code: 0, stdout: []string{"-strict", "Example"}},
+		{name: "help lint", args: []string{"help", "lint"}, code: 0, stdout: []string{"-strict", "-sarif", "-fail-on", "Example"}},
+		{name: "help findings", args: []string{"help", "findings"}, code: 0, stdout: []string{"open-access (high): ", "\tFlash domain=\"*\"", "missing-meta-policy-header (low): "}},
+		{name: "help unknown", args: []string{"help", "frob"}, code: 2, stderr: []string{`unknown topic "frob"`, "findings"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -139,6 +139,18 @@ type Reading struct {
 	Err error
 
 	compile func(source string) *match.Policy
+	lint    func(file string) []match.Finding
+}
+
+// Lint returns the audit findings of the file, as its format's Lint
+// reports them for the kind of file read (a Silverlight reading of
+// crossdomain.xml is linted as Flash's master); none when the file was
+// rejected.
+func (rd *Reading) Lint(file string) []match.Finding {
+	if rd.Err != nil || rd.lint == nil {
+		return nil
+	}
+	return rd.lint(file)
 }
 
 // Options say how to read a file.
@@ -166,20 +178,24 @@ func Read(b []byte, f Format, rt Runtime, opt Options) (*Reading, error) {
 		rd.compile = func(src string) *match.Policy {
 			return pol.Compile(crossdomain.CompileOptions{Source: src, Kind: kind})
 		}
+		rd.lint = func(file string) []match.Finding { return pol.Lint(crossdomain.LintOptions{Kind: kind, File: file}) }
 	case rt == Silverlight && f == ClientAccess:
 		pol, diags, err := p.Parse(b)
 		rd.Diags, rd.Err = diags, err
 		rd.compile = func(src string) *match.Policy { return pol.Compile(clientaccess.CompileOptions{Source: src}) }
+		rd.lint = pol.Lint
 	case rt == Silverlight && f == CrossDomain:
 		pol, diags, err := p.ParseCrossDomain(b)
 		rd.Diags, rd.Err = diags, err
 		rd.compile = func(src string) *match.Policy {
 			return clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: src})
 		}
+		rd.lint = func(file string) []match.Finding { return pol.Lint(crossdomain.LintOptions{File: file}) }
 	case rt == Mozilla && f == MozPolicy:
 		pol, diags, err := mozpolicy.Parser{Strict: opt.Strict}.Parse(b)
 		rd.Diags, rd.Err = diags, err
 		rd.compile = func(src string) *match.Policy { return pol.Compile(mozpolicy.CompileOptions{Source: src}) }
+		rd.lint = pol.Lint
 	default:
 		return nil, &UnsupportedError{Msg: fmt.Sprintf("the %s runtime does not read %s files", rt, f)}
 	}

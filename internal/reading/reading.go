@@ -15,21 +15,40 @@ import (
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
-// Diagnostic codes shared by the formats.
+// Diagnostic codes shared by the formats; CodeTitle describes each.
 const (
-	CodeSyntax       = "syntax"            // not well-formed XML
-	CodeLimit        = "limit"             // over a size or depth limit
-	CodeRoot         = "root"              // wrong, namespaced or empty root
-	CodeNamespace    = "namespace"         // a namespaced or prefixed element
-	CodeUnknownElem  = "unknown-element"   // an element the format does not have
-	CodeUnknownAttr  = "unknown-attribute" // an attribute the format does not have
-	CodeMissingAttr  = "missing-attribute" // a required attribute is missing
-	CodeInvalidValue = "invalid-value"     // an attribute value outside the format
-	CodeText         = "text"              // character data where the format has none
-	CodeNeverMatches = "never-matches"     // a pattern that can never match
-	CodeEmpty        = "empty"             // an element that grants nothing
-	CodeProlog       = "prolog"            // something before the root
+	CodeSyntax       = "syntax"
+	CodeLimit        = "limit"
+	CodeRoot         = "root"
+	CodeNamespace    = "namespace"
+	CodeUnknownElem  = "unknown-element"
+	CodeUnknownAttr  = "unknown-attribute"
+	CodeMissingAttr  = "missing-attribute"
+	CodeInvalidValue = "invalid-value"
+	CodeText         = "text"
+	CodeNeverMatches = "never-matches"
+	CodeEmpty        = "empty"
+	CodeProlog       = "prolog"
 )
+
+var codeTitles = map[string]string{
+	CodeSyntax:       "not well-formed XML",
+	CodeLimit:        "over a size or depth limit",
+	CodeRoot:         "wrong, namespaced or empty root",
+	CodeNamespace:    "a namespaced or prefixed element",
+	CodeUnknownElem:  "an element the format does not have",
+	CodeUnknownAttr:  "an attribute the format does not have",
+	CodeMissingAttr:  "a required attribute is missing",
+	CodeInvalidValue: "an attribute value outside the format",
+	CodeText:         "character data where the format has none",
+	CodeNeverMatches: "a pattern that can never match",
+	CodeEmpty:        "an element that grants nothing",
+	CodeProlog:       "something before the root",
+}
+
+// CodeTitle describes a diagnostic code in one line ("" for an unknown
+// code).
+func CodeTitle(code string) string { return codeTitles[code] }
 
 // Reporter collects the diagnostics of one reading. In a runtime reading,
 // what the runtime ignores or drops is a warning and a rejection is an

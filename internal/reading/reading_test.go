@@ -60,3 +60,12 @@ func TestDocumentConflictHint(t *testing.T) {
 	_, err := r.Finish()
 	assert.ErrorContains(t, err, "line 2 holds a merge-conflict marker")
 }
+
+func TestCodeTitle(t *testing.T) {
+	for _, c := range []string{CodeSyntax, CodeLimit, CodeRoot, CodeNamespace, CodeUnknownElem, CodeUnknownAttr,
+		CodeMissingAttr, CodeInvalidValue, CodeText, CodeNeverMatches, CodeEmpty, CodeProlog} {
+		assert.NotEmpty(t, CodeTitle(c), c)
+	}
+	assert.Len(t, codeTitles, 12)
+	assert.Empty(t, CodeTitle("no-such-code"))
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// openFlash opens a site to everyone, with a dropped attribute.
+const openFlash = `<?xml version="1.0"?>
+<cross-domain-policy>
+  <site-control permitted-cross-domain-policies="all"/>
+  <allow-access-from domain="*" secure="false" colour="red"/>
+</cross-domain-policy>
+`
+
+func TestLintAuditFindings(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{name: "text", args: []string{"lint", "-"}, code: 0, stdout: []string{
+			"<stdin>:4:48: warning: attribute colour on <allow-access-from> is not part of the format",
+			"<stdin>:3:3: medium: permissive-site-control: site-control \"all\"",
+			"<stdin>:4:3: high: open-access: ",
+			"<stdin>:4:3: medium: insecure: ",
+		}},
+		{name: "fail-on high", args: []string{"lint", "-fail-on", "high", "-"}, code: 1},
+		{name: "fail-on medium", args: []string{"lint", "-fail-on", "MEDIUM", "-"}, code: 1},
+		{name: "fail-on bad", args: []string{"lint", "-fail-on", "critical", "-"}, code: 2, stderr: `-fail-on: unknown level "critical"`},
+		{name: "json and sarif", args: []string{"lint", "-json", "-sarif", "-"}, code: 2, stderr: "choose one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, strings.NewReader(openFlash), &stdout, &stderr)
+			assert.Equal(t, tc.code, code, "stdout:\n%s\nstderr:\n%s", &stdout, &stderr)
+			for _, want := range tc.stdout {
+				assert.Contains(t, stdout.String(), want)
+			}
+			assert.Contains(t, stderr.String(), tc.stderr)
+		})
+	}
+	// A safe file stays silent whatever -fail-on says.
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"lint", "-fail-on", "info", flashExample + "-safe"}, nil, &stdout, &stderr)
+	assert.Equal(t, 2, code, "a missing file is an I/O error")
+	safe := writeFile(t, "crossdomain.xml", `<cross-domain-policy><site-control permitted-cross-domain-policies="master-only"/><allow-access-from domain="www.example.com"/></cross-domain-policy>`)
+	stdout.Reset()
+	code = run([]string{"lint", "-fail-on", "info", safe}, nil, &stdout, &stderr)
+	assert.Equal(t, 0, code)
+	assert.Empty(t, stdout.String())
+}
+
+func TestLintAuditJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"lint", "-json", "-"}, strings.NewReader(openFlash), &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	var got []lintFile
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &got))
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Findings, 1, "the reading's diagnostics stay under findings")
+	assert.Equal(t, "unknown-attribute", got[0].Findings[0].Code)
+	require.Len(t, got[0].Audit, 3)
+	assert.Equal(t, auditFinding{File: "<stdin>", Line: 4, Column: 3, Level: "high", Code: "open-access", Spec: "SPEC.md 4",
+		Message: "any caller may read everything this file governs, with the user's cookies"}, got[0].Audit[2])
+
+	// A clean file has an empty array, never null.
+	stdout.Reset()
+	require.Equal(t, 0, run([]string{"lint", "-json", "-"}, strings.NewReader(`<cross-domain-policy/>`), &stdout, &stderr))
+	assert.Contains(t, stdout.String(), `"audit": []`)
+}
+
+func TestLintSARIF(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"lint", "-sarif", "-fail-on", "high", "-", flashExample}, strings.NewReader(openFlash), &stdout, &stderr)
+	require.Equal(t, 1, code, stderr.String())
+	var log sarifLog
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &log))
+	assert.Equal(t, "2.1.0", log.Version)
+	assert.Equal(t, "https://json.schemastore.org/sarif-2.1.0.json", log.Schema)
+	require.Len(t, log.Runs, 1)
+	run := log.Runs[0]
+	assert.Equal(t, "xdpolicy", run.Tool.Driver.Name)
+	assert.Equal(t, "unicodeCodePoints", run.ColumnKind)
+	rules := run.Tool.Driver.Rules
+	require.Len(t, rules, len(match.FindingDocs)+1, "every finding code, and the one diagnostic code that occurs")
+	for i, d := range match.FindingDocs {
+		assert.Equal(t, d.Code, rules[i].ID)
+		assert.Equal(t, d.Help, rules[i].Help.Text)
+		assert.NotEmpty(t, rules[i].Properties.SecuritySeverity)
+	}
+	assert.Equal(t, "unknown-attribute", rules[len(rules)-1].ID)
+	var got []string
+	for _, r := range run.Results {
+		require.Equal(t, r.RuleID, rules[r.RuleIndex].ID, "ruleIndex points at the rule")
+		require.Len(t, r.Locations, 1)
+		l := r.Locations[0].PhysicalLocation
+		reg := l.Region
+		require.NotNil(t, reg)
+		got = append(got, strings.Join([]string{l.ArtifactLocation.URI, r.RuleID, r.Level}, " ")+" "+jsonPos(reg))
+	}
+	assert.Equal(t, []string{
+		"stdin unknown-attribute warning 4:48",
+		"stdin permissive-site-control warning 3:3",
+		"stdin insecure warning 4:3",
+		"stdin open-access error 4:3",
+		"../../testdata/examples/crossdomain.xml wide-wildcard warning 7:3",
+		"../../testdata/examples/crossdomain.xml insecure warning 8:3",
+		"../../testdata/examples/crossdomain.xml wide-wildcard warning 9:3",
+	}, got)
+}
+
+func jsonPos(r *sarifRegion) string {
+	return match.Pos{Line: r.StartLine, Col: r.StartColumn}.String()
+}

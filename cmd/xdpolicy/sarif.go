@@ -1,0 +1,192 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/url"
+	"path/filepath"
+	"sort"
+
+	"github.com/xdpolicy/xdpolicy/internal/reading"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// The SARIF 2.1.0 log lint -sarif writes: one run, the tool's rules (every
+// finding code, and the diagnostic codes that occur), one result per
+// diagnostic and per finding. Only the properties code scanning services
+// read are filled in.
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool       sarifTool     `json:"tool"`
+	ColumnKind string        `json:"columnKind"`
+	Results    []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifRule struct {
+	ID                   string          `json:"id"`
+	ShortDescription     sarifText       `json:"shortDescription"`
+	FullDescription      *sarifText      `json:"fullDescription,omitempty"`
+	Help                 *sarifText      `json:"help,omitempty"`
+	DefaultConfiguration *sarifConfig    `json:"defaultConfiguration,omitempty"`
+	Properties           *sarifRuleProps `json:"properties,omitempty"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProps struct {
+	Tags []string `json:"tags,omitempty"`
+	// SecuritySeverity is the 0-10 score GitHub code scanning ranks
+	// security findings by.
+	SecuritySeverity string `json:"security-severity,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+}
+
+// sarifLevel maps a finding's level to a SARIF level.
+func sarifLevel(l match.Level) string {
+	switch l {
+	case match.High:
+		return "error"
+	case match.Medium, match.Low:
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity scores a level on GitHub's 0-10 scale (high 7.0-8.9,
+// medium 4.0-6.9, low 0.1-3.9).
+func securitySeverity(l match.Level) string {
+	switch l {
+	case match.High:
+		return "8.0"
+	case match.Medium:
+		return "5.0"
+	case match.Low:
+		return "3.0"
+	}
+	return "1.0"
+}
+
+// sarifLocationOf locates a result in a file; a file read from standard
+// input is "stdin".
+func sarifLocationOf(file string, pos match.Pos) []sarifLocation {
+	uri := "stdin"
+	if file != "<stdin>" {
+		uri = (&url.URL{Path: filepath.ToSlash(file)}).String()
+	}
+	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}
+	if pos.IsValid() {
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: pos.Line, StartColumn: pos.Col}
+	}
+	return []sarifLocation{loc}
+}
+
+// writeSARIF writes lint's results as a SARIF 2.1.0 log.
+func writeSARIF(w io.Writer, files []lintFile) error {
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{
+			Name:           "xdpolicy",
+			InformationURI: "https://github.com/xdpolicy/xdpolicy",
+		}},
+		ColumnKind: "unicodeCodePoints", // match.Pos counts characters
+		Results:    []sarifResult{},
+	}
+	index := map[string]int{}
+	for _, d := range match.FindingDocs {
+		index[d.Code] = len(run.Tool.Driver.Rules)
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
+			ID:                   d.Code,
+			ShortDescription:     sarifText{d.Title},
+			FullDescription:      &sarifText{d.Help},
+			Help:                 &sarifText{d.Help},
+			DefaultConfiguration: &sarifConfig{Level: sarifLevel(d.Level)},
+			Properties:           &sarifRuleProps{Tags: []string{"security"}, SecuritySeverity: securitySeverity(d.Level)},
+		})
+	}
+	var diagCodes []string
+	for _, f := range files {
+		for _, d := range f.diags {
+			if _, ok := index[d.Code]; !ok {
+				index[d.Code] = -1
+				diagCodes = append(diagCodes, d.Code)
+			}
+		}
+	}
+	sort.Strings(diagCodes)
+	for _, code := range diagCodes {
+		index[code] = len(run.Tool.Driver.Rules)
+		title := reading.CodeTitle(code)
+		if title == "" {
+			title = code
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: code, ShortDescription: sarifText{"policy file reading: " + title}})
+	}
+	for _, f := range files {
+		for _, d := range f.diags {
+			level := "warning"
+			if d.Severity == match.Error {
+				level = "error"
+			}
+			run.Results = append(run.Results, sarifResult{RuleID: d.Code, RuleIndex: index[d.Code], Level: level,
+				Message: sarifText{d.Message}, Locations: sarifLocationOf(f.File, d.Pos)})
+		}
+		for _, a := range f.audit {
+			run.Results = append(run.Results, sarifResult{RuleID: a.Code, RuleIndex: index[a.Code], Level: sarifLevel(a.Level),
+				Message: sarifText{a.Message}, Locations: sarifLocationOf(f.File, a.Pos)})
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs:    []sarifRun{run},
+	})
+}
