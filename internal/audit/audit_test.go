@@ -1,0 +1,223 @@
+package audit
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+const (
+	flashOpen   = `<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`
+	flashSafe   = `<cross-domain-policy><site-control permitted-cross-domain-policies="master-only"/><allow-access-from domain="www.partner.example"/></cross-domain-policy>`
+	socketOpen  = `<cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>` + "\x00"
+	silverNamed = `<access-policy><cross-domain-access><policy><allow-from><domain uri="https://www.partner.example"/></allow-from>` +
+		`<grant-to><resource path="/api" include-subpaths="true"/><socket-resource port="4502" protocol="tcp"/></grant-to></policy></cross-domain-access></access-policy>`
+	mozOpen = `<cross-domain-policy><allow from="*"/></cross-domain-policy>`
+)
+
+var policyType = fakesite.Response{Status: 200, ContentType: "text/x-cross-domain-policy"}
+
+func with(r fakesite.Response, body string, headers map[string]string) fakesite.Response {
+	r.Body, r.Headers = body, headers
+	return r
+}
+
+// codes lists the site's findings as "URL CODE LEVEL".
+func codes(s *Site) []string {
+	var out []string
+	for _, f := range s.Findings() {
+		out = append(out, f.File+" "+f.Code+" "+f.Level.String())
+	}
+	return out
+}
+
+func verdicts(s *Site) []string {
+	var out []string
+	for _, v := range s.Verdicts {
+		out = append(out, v.Runtime+": "+v.Text)
+	}
+	return out
+}
+
+func readings(f *File) []string {
+	var out []string
+	for _, r := range f.Readings {
+		state := "rejected"
+		switch {
+		case r.Used:
+			state = "used"
+		case r.Accepted:
+			state = "accepted"
+		}
+		out = append(out, r.Runtime+" "+state+": "+r.Note)
+	}
+	return out
+}
+
+func audit(t *testing.T, site fakesite.Site, cfg Config, arg string) *Site {
+	t.Helper()
+	srv := fakesite.Start(t, site)
+	cfg.HTTPClient, cfg.DialContext = srv.Client(), srv.DialContext
+	rep, err := Audit(context.Background(), arg, cfg)
+	require.NoError(t, err)
+	return rep
+}
+
+func TestAuditOpenSite(t *testing.T) {
+	rep := audit(t, fakesite.Site{
+		HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":  with(policyType, flashOpen, nil),
+			"https://site.test/crossdomain.xml": with(policyType, flashOpen, map[string]string{"Cache-Control": "max-age=3600"}),
+		},
+		Sockets: map[string]string{"site.test:843": socketOpen},
+	}, Config{Sockets: true}, "site.test")
+	require.NoError(t, rep.Err)
+	assert.Equal(t, "site.test", rep.Host)
+	var urls []string
+	for _, f := range rep.Files {
+		urls = append(urls, f.URL)
+	}
+	assert.Equal(t, []string{
+		"http://site.test/crossdomain.xml", "http://site.test/clientaccesspolicy.xml", "http://site.test/cross-domain-policy.xml",
+		"https://site.test/crossdomain.xml", "https://site.test/clientaccesspolicy.xml", "https://site.test/cross-domain-policy.xml",
+		"xmlsocket://site.test:843", "tcp://site.test:943",
+	}, urls)
+	assert.Equal(t, []string{
+		"flash used: the master policy (meta-policy master-only)",
+		"silverlight used: read in place of the missing http://site.test/clientaccesspolicy.xml",
+	}, readings(rep.Files[0]))
+	assert.Empty(t, readings(rep.Files[1]), "a 404 needs no note")
+	assert.Equal(t, []string{"flash used: the socket master policy"}, readings(rep.Files[6]))
+	require.Len(t, readings(rep.Files[7]), 1)
+	assert.Regexp(t, `^silverlight rejected: no socket policy server: .*connection refused$`, readings(rep.Files[7])[0])
+	assert.Equal(t, []string{
+		"http://site.test/crossdomain.xml open-access high",
+		"http://site.test/crossdomain.xml cacheable-response low",
+		"http://site.test/crossdomain.xml missing-meta-policy-header low",
+		"https://site.test/crossdomain.xml open-access high",
+		"https://site.test/crossdomain.xml cacheable-response low",
+		"https://site.test/crossdomain.xml missing-meta-policy-header low",
+		"xmlsocket://site.test:843 open-socket high",
+	}, codes(rep))
+	assert.Equal(t, match.High, rep.Worst())
+	assert.Equal(t, []string{
+		"flash: any Flash caller may read everything over HTTP and HTTPS and open sockets to any port",
+		"silverlight: any Silverlight caller may read everything over HTTP and HTTPS",
+		"mozilla: no Mozilla-draft caller from another site may read anything over HTTP or HTTPS",
+	}, verdicts(rep))
+}
+
+func TestAuditCarefulSite(t *testing.T) {
+	careful := map[string]string{"Cache-Control": "no-cache", "X-Permitted-Cross-Domain-Policies": "master-only"}
+	rep := audit(t, fakesite.Site{
+		HTTP: map[string]fakesite.Response{
+			"https://site.test/crossdomain.xml":        with(policyType, flashSafe, careful),
+			"https://site.test/api/crossdomain.xml":    with(policyType, flashOpen, careful),
+			"https://site.test/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: silverNamed, Headers: careful},
+			"https://site.test/cross-domain-policy.xml": {Status: 301, Headers: map[string]string{"Location": "/elsewhere.xml"}},
+			"https://site.test/elsewhere.xml":          {Status: 200, ContentType: "text/xml", Body: mozOpen},
+		},
+		Sockets: map[string]string{"site.test:943": silverNamed},
+	}, Config{Sockets: true, Paths: []string{"/api/crossdomain.xml"}}, "https://site.test/any/path")
+	require.NoError(t, rep.Err)
+	require.Len(t, rep.Files, 10, "both schemes of the URL's host, four paths each, and two sockets")
+	assert.Regexp(t, `^flash rejected: no answer: .*connection refused$`, readings(rep.Files[0])[0])
+	assert.Equal(t, []string{
+		"flash used: the master policy (meta-policy master-only)",
+		"silverlight accepted: passed over: Silverlight reads https://site.test/clientaccesspolicy.xml first",
+	}, readings(rep.Files[4]))
+	assert.Equal(t, []string{"mozilla rejected: status 301: the draft's client does not follow redirects for policy files"}, readings(rep.Files[6]))
+	assert.Equal(t, []string{"flash accepted: the meta-policy of https://site.test is master-only, so Flash Player ignores this file"}, readings(rep.Files[7]))
+	assert.Equal(t, []string{"silverlight used: the policy of sockets on site.test"}, readings(rep.Files[9]))
+	assert.Equal(t, []string{
+		"https://site.test/cross-domain-policy.xml ignored-file info",
+		"https://site.test/api/crossdomain.xml ignored-file info",
+	}, codes(rep), "an ignored file's own findings (open-access here) are moot")
+	assert.Equal(t, match.Info, rep.Worst())
+	assert.Equal(t, []string{
+		"flash: Flash callers from www.partner.example may read everything over HTTPS",
+		"silverlight: Silverlight callers from https://www.partner.example may read /api and below over HTTPS and open sockets to port 4502",
+		"mozilla: no Mozilla-draft caller from another site may read anything over HTTP or HTTPS",
+	}, verdicts(rep))
+}
+
+func TestParseSite(t *testing.T) {
+	for _, tc := range []struct {
+		arg     string
+		host    string
+		origins []string
+		err     string
+	}{
+		{arg: "site.test", host: "site.test", origins: []string{"http://site.test", "https://site.test"}},
+		{arg: " Site.TEST ", host: "site.test", origins: []string{"http://site.test", "https://site.test"}},
+		{arg: "https://site.test/some/page?q=1", host: "site.test", origins: []string{"http://site.test", "https://site.test"}},
+		{arg: "https://site.test:443", host: "site.test", origins: []string{"https://site.test"}},
+		{arg: "http://site.test:8080", host: "site.test", origins: []string{"http://site.test:8080"}},
+		{arg: "http://[::1]:8080", host: "::1", origins: []string{"http://[::1]:8080"}},
+		{arg: "bücher.example", host: "xn--bcher-kva.example", origins: []string{"http://xn--bcher-kva.example", "https://xn--bcher-kva.example"}},
+		{arg: "site.test:8080", err: "a port needs a scheme"},
+		{arg: "site.test/path", err: "give a host name, or a URL"},
+		{arg: "ftp://site.test", err: "want an http or https URL"},
+		{arg: "http://user@site.test", err: "without user information"},
+		{arg: "http://site.test:99999", err: "bad port"},
+		{arg: "", err: "empty site"},
+	} {
+		t.Run(tc.arg, func(t *testing.T) {
+			host, origins, err := ParseSite(tc.arg)
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.host, host)
+			assert.Equal(t, tc.origins, origins)
+		})
+	}
+}
+
+func TestAuditUnreachable(t *testing.T) {
+	rep := audit(t, fakesite.Site{}, Config{Sockets: true}, "site.test")
+	require.Error(t, rep.Err)
+	assert.Contains(t, rep.Err.Error(), "no HTTP answer from site.test")
+	assert.Empty(t, rep.Findings())
+
+	_, err := Audit(context.Background(), "site.test", Config{Paths: []string{"api/crossdomain.xml"}})
+	assert.ErrorContains(t, err, "want an absolute path")
+	_, err = Audit(context.Background(), "site.test:1", Config{})
+	assert.ErrorContains(t, err, "a port needs a scheme")
+}
+
+func TestAuditMetaPolicies(t *testing.T) {
+	permissive := `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/><allow-access-from domain="www.partner.example"/></cross-domain-policy>`
+	rep := audit(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://site.test/crossdomain.xml":       with(policyType, permissive, map[string]string{"Cache-Control": "no-store"}),
+		"http://site.test/up/crossdomain.xml":    with(policyType, flashOpen, map[string]string{"Cache-Control": "no-cache"}),
+		"http://site.test/other/crossdomain.xml": {Status: 200, ContentType: "text/plain", Body: flashOpen},
+		"http://site.test/cross-domain-policy.xml": {Status: 200, ContentType: "text/xml", Body: mozOpen,
+			Headers: map[string]string{"Cache-Control": "no-cache"}},
+		"https://site.test/crossdomain.xml": with(policyType, flashOpen, map[string]string{"X-Permitted-Cross-Domain-Policies": "none", "Cache-Control": "no-cache"}),
+	}}, Config{Paths: []string{"/up/crossdomain.xml", "/other/crossdomain.xml"}}, "site.test")
+	require.NoError(t, rep.Err)
+	assert.Equal(t, []string{
+		"http://site.test/crossdomain.xml permissive-site-control medium",
+		"http://site.test/crossdomain.xml missing-meta-policy-header info",
+		"http://site.test/cross-domain-policy.xml open-access high",
+		"http://site.test/up/crossdomain.xml open-access high",
+		"http://site.test/other/crossdomain.xml ignored-file info",
+		"https://site.test/crossdomain.xml ignored-file info",
+	}, codes(rep))
+	assert.Equal(t, []string{"flash accepted: served as \"text/plain\"; the meta-policy by-content-type admits only text/x-cross-domain-policy"}, readings(rep.Files[4]))
+	assert.Equal(t, []string{"flash accepted: the master policy, switched off: " + rep.Files[5].compiled[Flash].Disabled,
+		"silverlight accepted: switched off: " + rep.Files[5].Readings[1].Note[len("switched off: "):]}, readings(rep.Files[5]))
+	assert.Equal(t, []string{
+		"flash: any Flash caller may read /up/ and below over HTTP; Flash callers from www.partner.example may read everything over HTTP",
+		"silverlight: no Silverlight caller from another site may read anything over HTTP or HTTPS",
+		"mozilla: any Mozilla-draft caller may read everything over HTTP",
+	}, verdicts(rep))
+}
