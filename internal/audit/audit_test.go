@@ -116,11 +116,11 @@ func TestAuditCarefulSite(t *testing.T) {
 	careful := map[string]string{"Cache-Control": "no-cache", "X-Permitted-Cross-Domain-Policies": "master-only"}
 	rep := audit(t, fakesite.Site{
 		HTTP: map[string]fakesite.Response{
-			"https://site.test/crossdomain.xml":        with(policyType, flashSafe, careful),
-			"https://site.test/api/crossdomain.xml":    with(policyType, flashOpen, careful),
-			"https://site.test/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: silverNamed, Headers: careful},
+			"https://site.test/crossdomain.xml":         with(policyType, flashSafe, careful),
+			"https://site.test/api/crossdomain.xml":     with(policyType, flashOpen, careful),
+			"https://site.test/clientaccesspolicy.xml":  {Status: 200, ContentType: "text/xml", Body: silverNamed, Headers: careful},
 			"https://site.test/cross-domain-policy.xml": {Status: 301, Headers: map[string]string{"Location": "/elsewhere.xml"}},
-			"https://site.test/elsewhere.xml":          {Status: 200, ContentType: "text/xml", Body: mozOpen},
+			"https://site.test/elsewhere.xml":           {Status: 200, ContentType: "text/xml", Body: mozOpen},
 		},
 		Sockets: map[string]string{"site.test:943": silverNamed},
 	}, Config{Sockets: true, Paths: []string{"/api/crossdomain.xml"}}, "https://site.test/any/path")
