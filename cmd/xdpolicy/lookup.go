@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,6 +29,14 @@ type netFlags struct {
 	timeout                time.Duration
 	timeoutSet             bool // -timeout was given
 	verbose                bool
+}
+
+// setConnect registers -connect-to, -insecure and -cacert, each usage
+// text starting with prefix.
+func (f *netFlags) setConnect(fs *flag.FlagSet, prefix string) {
+	fs.Var(&f.connectTo, "connect-to", prefix+"HOST1:PORT1:HOST2:PORT2 connects to HOST2:PORT2 whenever xdpolicy\nwould connect to HOST1:PORT1, keeping the host name for HTTP and TLS, as curl\n--connect-to; an empty HOST1 or PORT1 matches any, the first match wins; HTTP proxies\nfrom the environment are then not used (repeatable)")
+	fs.BoolVar(&f.insecure, "insecure", false, prefix+"do not verify TLS certificates (as curl -k)")
+	fs.StringVar(&f.cacert, "cacert", "", prefix+"trust the PEM certificates in this file for TLS")
 }
 
 // used reports whether any network flag was given.

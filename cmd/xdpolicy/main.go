@@ -76,7 +76,7 @@ type cli struct {
 }
 
 func commands() []*command {
-	return []*command{checkCommand(), lintCommand(), serveCommand()}
+	return []*command{checkCommand(), lintCommand(), auditCommand(), serveCommand()}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

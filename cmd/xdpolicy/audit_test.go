@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+)
+
+const (
+	auditOpen    = `<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`
+	auditSocket  = `<cross-domain-policy><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>` + "\x00"
+	auditCareful = `<cross-domain-policy><site-control permitted-cross-domain-policies="master-only"/><allow-access-from domain="www.partner.example"/></cross-domain-policy>`
+	auditSilver  = `<access-policy><cross-domain-access><policy><allow-from><domain uri="https://www.partner.example"/></allow-from>` +
+		`<grant-to><resource path="/api" include-subpaths="true"/><socket-resource port="4502-4506" protocol="tcp"/></grant-to></policy></cross-domain-access></access-policy>`
+)
+
+// auditSites serves three made-up sites on loopback, HTTP, HTTPS, 843 and
+// 943 among them, and returns the -connect-to and -cacert flags that
+// reach them. example.com is wide open; careful.example is not;
+// down.example answers nothing.
+func auditSites(t *testing.T) []string {
+	careful := map[string]string{"Cache-Control": "no-cache", "X-Permitted-Cross-Domain-Policies": "master-only"}
+	srv := fakesite.Start(t, fakesite.Site{
+		HTTP: map[string]fakesite.Response{
+			"http://example.com/crossdomain.xml":  {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen},
+			"https://example.com/crossdomain.xml": {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen},
+			"https://careful.example/crossdomain.xml": {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditCareful, Headers: careful},
+			"https://careful.example/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: auditSilver, Headers: careful},
+			"https://careful.example/api/crossdomain.xml":    {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen, Headers: careful},
+			"http://careful.example/crossdomain.xml":         {Status: 301, Headers: map[string]string{"Location": "https://careful.example/crossdomain.xml"}},
+		},
+		Sockets: map[string]string{
+			"example.com:843":     auditSocket,
+			"careful.example:943": auditSilver,
+		},
+	})
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, srv.CertPEM(), 0o600))
+	args := []string{"-cacert", ca, "-timeout", "2s"}
+	for _, ct := range srv.ConnectTo() {
+		args = append(args, "-connect-to", ct)
+	}
+	host, port := srv.Refused()
+	return append(args, "-connect-to", "::"+host+":"+strconv.Itoa(port), "-insecure")
+}
+
+func TestAuditEndToEnd(t *testing.T) {
+	net := auditSites(t)
+	code, stdout, stderr := runCLI(append([]string{"audit", "-sockets", "example.com"}, net...)...)
+	assert.Equal(t, 1, code, "high findings fail at the default -fail-on low\n%s\n%s", stdout, stderr)
+	assert.Empty(t, stderr, "one site shows no progress")
+	for _, want := range []string{
+		"example.com: 7 findings, worst high\n",
+		"  http://example.com/crossdomain.xml: 200 text/x-cross-domain-policy\n" +
+			"    flash: used: the master policy (meta-policy master-only)\n" +
+			"    silverlight: used: read in place of the missing http://example.com/clientaccesspolicy.xml\n" +
+			"    http://example.com/crossdomain.xml:1:22: high: open-access: any caller may read everything this file governs, with the user's cookies\n" +
+			"    http://example.com/crossdomain.xml: low: cacheable-response: served with no Cache-Control",
+		"  http://example.com/clientaccesspolicy.xml: 404: no file\n",
+		"  xmlsocket://example.com:843: socket policy received\n    flash: used: the socket master policy\n" +
+			"    xmlsocket://example.com:843:1:22: high: open-socket: any caller may open a socket to any port\n",
+		"  https://example.com/crossdomain.xml: low: missing-meta-policy-header: the master policy is served without X-Permitted-Cross-Domain-Policies",
+		"  tcp://example.com:943: no answer: ",
+		"  verdict:\n" +
+			"    flash: any Flash caller may read everything over HTTP and HTTPS and open sockets to any port\n" +
+			"    silverlight: any Silverlight caller may read everything over HTTP and HTTPS\n" +
+			"    mozilla: no Mozilla-draft caller from another site may read anything over HTTP or HTTPS\n",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+
+	// The careful site: only info findings, so the default -fail-on
+	// passes it; -fail-on info does not.
+	args := append([]string{"audit", "-sockets", "-path", "/api/crossdomain.xml", "careful.example"}, net...)
+	code, stdout, stderr = runCLI(args...)
+	assert.Equal(t, 0, code, "%s\n%s", stdout, stderr)
+	for _, want := range []string{
+		"careful.example: 2 findings, worst info\n",
+		// Flash follows the redirect to HTTPS, where the file is
+		// another origin's master; Silverlight follows none.
+		"  http://careful.example/crossdomain.xml: 301, redirected to https://careful.example/crossdomain.xml\n" +
+			"    flash: accepted, not used: redirected to https://careful.example/crossdomain.xml, which is not the master policy of http://careful.example, so Flash Player ignores it\n" +
+			"    silverlight: rejected: status 301: Silverlight reads no policy file from a redirect\n" +
+			"    http://careful.example/crossdomain.xml: info: ignored-file: no runtime uses this file (flash: redirected",
+		"  https://careful.example/crossdomain.xml: 200 text/x-cross-domain-policy\n" +
+			"    flash: used: the master policy (meta-policy master-only)\n" +
+			"    silverlight: accepted, not used: passed over: Silverlight reads https://careful.example/clientaccesspolicy.xml first\n" +
+			"  https://careful.example/clientaccesspolicy.xml: 200 text/xml\n" +
+			"    silverlight: used: the policy of https://careful.example\n",
+		"  tcp://careful.example:943: socket policy received\n    silverlight: used: the policy of sockets on careful.example\n",
+		"  https://careful.example/api/crossdomain.xml: 200 text/x-cross-domain-policy\n" +
+			"    flash: accepted, not used: the meta-policy of https://careful.example is master-only, so Flash Player ignores this file\n" +
+			"    https://careful.example/api/crossdomain.xml: info: ignored-file: no runtime uses this file",
+		"    flash: Flash callers from www.partner.example may read everything over HTTPS\n" +
+			"    silverlight: Silverlight callers from https://www.partner.example may read /api and below over HTTPS and open sockets to ports 4502-4506\n",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+	code, _, _ = runCLI(append([]string{"audit", "-fail-on", "info"}, args[1:]...)...)
+	assert.Equal(t, 1, code)
+
+	// A site that answers nothing is an error, whatever the others say.
+	code, stdout, stderr = runCLI(append([]string{"audit", "-fail-on", "high", "careful.example", "down.example"}, net...)...)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stdout, "down.example: error: no HTTP answer from down.example")
+	assert.Contains(t, stdout, "  http://down.example: no answer: ")
+	assert.Contains(t, stderr, "xdpolicy audit: [1/2] ")
+	assert.Contains(t, stderr, "] down.example: error: no HTTP answer")
+	assert.Less(t, strings.Index(stdout, "careful.example:"), strings.Index(stdout, "down.example:"), "reports come in the order given")
+}
+
+func TestAuditJSONList(t *testing.T) {
+	net := auditSites(t)
+	list := "# sites\nexample.com\n\ncareful.example\nhttps://careful.example:443/\n"
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"audit", "-json", "-q", "-parallel", "2", "-list", "-", "-fail-on", "high"}, net...)
+	code := run(args, strings.NewReader(list), &stdout, &stderr)
+	assert.Equal(t, 1, code, stderr.String())
+	assert.Empty(t, stderr.String(), "-q hides progress")
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 3, "one object per site, one per line")
+	var sites []auditSite
+	for _, l := range lines {
+		var s auditSite
+		require.NoError(t, json.Unmarshal([]byte(l), &s))
+		sites = append(sites, s)
+	}
+	assert.Equal(t, "example.com", sites[0].Site)
+	assert.Equal(t, "high", sites[0].Worst)
+	assert.Len(t, sites[0].Files, 6, "no -sockets: three files on two origins")
+	f := sites[0].Files[0]
+	assert.Equal(t, "http://example.com/crossdomain.xml", f.URL)
+	assert.True(t, f.Found)
+	assert.Equal(t, []auditReading{
+		{Runtime: "flash", Accepted: true, Used: true, Note: "the master policy (meta-policy master-only)"},
+		{Runtime: "silverlight", Accepted: true, Used: true, Note: "read in place of the missing http://example.com/clientaccesspolicy.xml"},
+	}, f.Readings)
+	require.NotEmpty(t, f.Findings)
+	assert.Equal(t, auditFinding{File: f.URL, Line: 1, Column: 22, Level: "high", Code: "open-access", Spec: "SPEC.md 4",
+		Message: "any caller may read everything this file governs, with the user's cookies"}, f.Findings[0])
+	require.Len(t, sites[0].Verdicts, 3)
+	assert.Equal(t, "any Flash caller may read everything over HTTP and HTTPS", sites[0].Verdicts[0].Text)
+	assert.Equal(t, "careful.example", sites[1].Site)
+	assert.Equal(t, "info", sites[1].Worst)
+	assert.Equal(t, "https://careful.example:443/", sites[2].Site)
+	assert.Len(t, sites[2].Files, 3, "a URL with a port audits that origin only")
+}
+
+func TestAuditUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit"}, "name at least one SITE"},
+		{[]string{"audit", "site.test:8080"}, "a port needs a scheme"},
+		{[]string{"audit", "-fail-on", "severe", "site.test"}, `-fail-on: unknown level "severe"`},
+		{[]string{"audit", "-parallel", "0", "site.test"}, "-parallel must be at least 1"},
+		{[]string{"audit", "-path", "crossdomain.xml", "site.test"}, "want an absolute path"},
+		{[]string{"audit", "-list", filepath.Join(t.TempDir(), "none.txt")}, "-list: open "},
+		{[]string{"audit", "-connect-to", "bad", "site.test"}, "connect-to"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(tc.args...)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr, tc.want)
+		})
+	}
+	code, stdout, _ := runCLI("help", "audit")
+	assert.Equal(t, 0, code)
+	for _, want := range []string{"-sockets", "-path", "-list", "-parallel", "-fail-on", "-connect-to", "-cacert", "Example"} {
+		assert.Contains(t, stdout, want)
+	}
+}
