@@ -12,34 +12,51 @@ import (
 // runtimeNames name the runtimes' callers in verdicts.
 var runtimeNames = map[string]string{Flash: "Flash", Silverlight: "Silverlight", Mozilla: "Mozilla-draft"}
 
-// grants collects what a group of callers may do: each thing ("read
-// everything", "open sockets to any port") with where ("HTTP", "HTTPS";
-// nothing for sockets), in the order found.
-type grants struct {
-	what  []string
-	where map[string][]string
+// exposure collects what one caller (or anyone) may reach: paths to read
+// per place ("HTTP", "HTTPS"), and socket ports, in the order found.
+type exposure struct {
+	places  []string
+	reads   map[string][]string
+	sockets []string
 }
 
-func (g *grants) add(what, where string) {
-	if g.where == nil {
-		g.where = map[string][]string{}
+func (e *exposure) read(place, what string) {
+	if e.reads == nil {
+		e.reads = map[string][]string{}
 	}
-	if _, ok := g.where[what]; !ok {
-		g.what = append(g.what, what)
-		g.where[what] = nil
+	if _, ok := e.reads[place]; !ok {
+		e.places = append(e.places, place)
 	}
-	if where != "" && !slices.Contains(g.where[what], where) {
-		g.where[what] = append(g.where[what], where)
+	if !slices.Contains(e.reads[place], what) {
+		e.reads[place] = append(e.reads[place], what)
 	}
 }
 
-func (g *grants) String() string {
-	var parts []string
-	for _, w := range g.what {
-		if places := g.where[w]; len(places) > 0 {
-			w += " over " + list(places, len(places))
+func (e *exposure) socket(ports string) {
+	if !slices.Contains(e.sockets, ports) {
+		e.sockets = append(e.sockets, ports)
+	}
+}
+
+// String says what may be reached: "read everything over HTTP and
+// HTTPS and open sockets to port 4502"; places with the same paths are
+// named together.
+func (e *exposure) String() string {
+	var keys []string
+	places := map[string][]string{}
+	for _, pl := range e.places {
+		k := list(e.reads[pl], len(e.reads[pl]))
+		if _, ok := places[k]; !ok {
+			keys = append(keys, k)
 		}
-		parts = append(parts, w)
+		places[k] = append(places[k], pl)
+	}
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, "read "+k+" over "+list(places[k], len(places[k])))
+	}
+	if len(e.sockets) > 0 {
+		parts = append(parts, "open sockets to "+list(e.sockets, len(e.sockets)))
 	}
 	return list(parts, len(parts))
 }
@@ -60,11 +77,13 @@ func list(items []string, keep int) string {
 }
 
 // verdicts sums up, per runtime, what the files it uses grant to callers
-// from other sites.
+// from other sites: what anyone may reach, then what named callers may,
+// callers with the same grants named together.
 func (s *Site) verdicts(sockets bool) []Verdict {
 	var out []Verdict
 	for _, rt := range Runtimes {
-		var anyone, named grants
+		var anyone exposure
+		named := map[string]*exposure{}
 		var callers []string
 		for _, f := range s.Files {
 			p := f.compiled[rt]
@@ -72,30 +91,38 @@ func (s *Site) verdicts(sockets bool) []Verdict {
 				continue
 			}
 			for _, r := range p.Rules {
-				things := ruleGrants(p, r)
-				if len(things) == 0 {
-					continue
-				}
-				g := &named
 				for _, c := range r.Callers {
-					if c.Host.IsAny() {
-						g = &anyone
-					} else if !slices.Contains(callers, c.Text) {
-						callers = append(callers, c.Text)
+					e := &anyone
+					if !c.Host.IsAny() {
+						if named[c.Text] == nil {
+							named[c.Text] = &exposure{}
+							callers = append(callers, c.Text)
+						}
+						e = named[c.Text]
 					}
-				}
-				for _, t := range things {
-					g.add(t[0], t[1])
+					grant(e, p, r)
 				}
 			}
 		}
 		name := runtimeNames[rt]
 		var parts []string
-		if len(anyone.what) > 0 {
-			parts = append(parts, fmt.Sprintf("any %s caller may %s", name, &anyone))
+		if what := anyone.String(); what != "" {
+			parts = append(parts, fmt.Sprintf("any %s caller may %s", name, what))
 		}
-		if len(named.what) > 0 {
-			parts = append(parts, fmt.Sprintf("%s callers from %s may %s", name, list(callers, 3), &named))
+		var whats []string
+		who := map[string][]string{}
+		for _, c := range callers {
+			what := named[c].String()
+			if what == "" {
+				continue
+			}
+			if _, ok := who[what]; !ok {
+				whats = append(whats, what)
+			}
+			who[what] = append(who[what], c)
+		}
+		for _, what := range whats {
+			parts = append(parts, fmt.Sprintf("%s callers from %s may %s", name, list(who[what], 3), what))
 		}
 		if len(parts) == 0 {
 			what := "read anything over HTTP or HTTPS"
@@ -109,27 +136,25 @@ func (s *Site) verdicts(sockets bool) []Verdict {
 	return out
 }
 
-// ruleGrants lists what one rule grants, as (what, where) pairs.
-func ruleGrants(p *match.Policy, r match.Rule) [][2]string {
-	var out [][2]string
+// grant adds what one rule grants to e.
+func grant(e *exposure, p *match.Policy, r match.Rule) {
 	if p.Scope.Socket {
 		ports := r.Ports
 		for _, rg := range p.SocketPorts.Ranges() {
 			ports = ports.Intersect(rg.Lo, rg.Hi)
 		}
 		if !ports.Empty() {
-			out = append(out, [2]string{"open sockets to " + portsText(ports), ""})
+			e.socket(portsText(ports))
 		}
-		return out
+		return
 	}
 	for _, ps := range r.Paths {
-		what := "read " + pathText(p.Scope, ps)
+		what := pathText(p.Scope, ps)
 		if r.Delegate {
 			what += " (deeper by delegation)"
 		}
-		out = append(out, [2]string{what, schemeText(p.Scope)})
+		e.read(schemeText(p.Scope), what)
 	}
-	return out
 }
 
 // pathText describes a granted path within the scope of its file.
