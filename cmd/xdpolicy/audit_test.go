@@ -31,9 +31,9 @@ func auditSites(t *testing.T) []string {
 	careful := map[string]string{"Cache-Control": "no-cache", "X-Permitted-Cross-Domain-Policies": "master-only"}
 	srv := fakesite.Start(t, fakesite.Site{
 		HTTP: map[string]fakesite.Response{
-			"http://example.com/crossdomain.xml":  {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen},
-			"https://example.com/crossdomain.xml": {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen},
-			"https://careful.example/crossdomain.xml": {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditCareful, Headers: careful},
+			"http://example.com/crossdomain.xml":             {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen},
+			"https://example.com/crossdomain.xml":            {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen},
+			"https://careful.example/crossdomain.xml":        {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditCareful, Headers: careful},
 			"https://careful.example/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: auditSilver, Headers: careful},
 			"https://careful.example/api/crossdomain.xml":    {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen, Headers: careful},
 			"http://careful.example/crossdomain.xml":         {Status: 301, Headers: map[string]string{"Location": "https://careful.example/crossdomain.xml"}},

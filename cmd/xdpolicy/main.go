@@ -12,6 +12,9 @@
 //	               [-timeout D] [-site DIR] [-v]
 //	xdpolicy lint  [-runtime R] [-format F] [-strict] [-socket]
 //	               [-fail-on LEVEL] [-json | -sarif] FILE...
+//	xdpolicy audit [-sockets] [-path P]... [-list FILE] [-parallel N]
+//	               [-fail-on LEVEL] [-json] [-q] [-connect-to H1:P1:H2:P2]...
+//	               [-insecure] [-cacert FILE] [-timeout D] [SITE...]
 //	xdpolicy serve [-http ADDR] [-flash ADDR] [-silverlight ADDR]
 //	               [-meta-policy V] [-dir DIR | FILE...]
 //	xdpolicy help [COMMAND | findings]
@@ -22,7 +25,11 @@
 // FILE:LINE:COL: SEVERITY: MESSAGE for each diagnostic of the reading and
 // FILE:LINE:COL: LEVEL: CODE: MESSAGE for each audit finding ("xdpolicy
 // help findings" lists the codes), and exits 1 when the runtime rejects a
-// file whole (or a finding reaches -fail-on). serve checks policy files and serves them
+// file whole (or a finding reaches -fail-on). audit fetches every policy
+// file of each SITE as the runtimes did, over HTTP, HTTPS and (with
+// -sockets) ports 843 and 943, and prints per file what each runtime made
+// of it and the findings, then a verdict per runtime; it exits 1 when a
+// finding reaches -fail-on and 2 when a site answers nothing. serve checks policy files and serves them
 // over HTTP and on the Flash and Silverlight socket policy ports until
 // SIGINT or SIGTERM (exit 0). Usage errors and unreadable input exit 2.
 // Run "xdpolicy help COMMAND" for the flags of each command.
@@ -121,8 +128,8 @@ Commands:
 	fmt.Fprint(w, `	help   explain a command (xdpolicy help check) or the finding codes
 	       (xdpolicy help findings)
 
-Exit status: 0 allowed / accepted, 1 denied / rejected, 2 usage error or
-unreadable input.
+Exit status: 0 allowed / accepted / clean, 1 denied / rejected / a finding
+at -fail-on, 2 usage error, unreadable input or a site that answers nothing.
 `)
 }
 
