@@ -186,29 +186,43 @@ func (c *cli) audit(cmd *command, args []string) int {
 		}
 	}
 
-	// Audit -parallel sites at once; print the reports in the order given.
+	// -parallel workers audit the sites; the reports print in the order
+	// given, each as soon as those before it are out.
 	results := make([]chan auditResult, len(sites))
 	for i := range results {
 		results[i] = make(chan auditResult, 1)
 	}
-	sem := make(chan struct{}, f.parallel)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range sites {
+			select {
+			case next <- i:
+			case <-c.ctx.Done():
+				for ; i < len(sites); i++ {
+					results[i] <- auditResult{err: c.ctx.Err()}
+				}
+				return
+			}
+		}
+	}()
 	var wg sync.WaitGroup
 	var progress sync.Mutex
 	done := 0
-	for i, s := range sites {
+	for range min(f.parallel, len(sites)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rep, err := audit.Audit(c.ctx, s, cfg)
-			if len(sites) > 1 && !f.quiet {
-				progress.Lock()
-				done++
-				fmt.Fprintf(c.stderr, "xdpolicy audit: [%d/%d] %s: %s\n", done, len(sites), s, summary(rep, err))
-				progress.Unlock()
+			for i := range next {
+				rep, err := audit.Audit(c.ctx, sites[i], cfg)
+				if len(sites) > 1 && !f.quiet {
+					progress.Lock()
+					done++
+					fmt.Fprintf(c.stderr, "xdpolicy audit: [%d/%d] %s: %s\n", done, len(sites), sites[i], summary(rep, err))
+					progress.Unlock()
+				}
+				results[i] <- auditResult{rep, err}
 			}
-			results[i] <- auditResult{rep, err}
 		}()
 	}
 	exit := exitOK

@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -178,5 +182,50 @@ func TestAuditUsage(t *testing.T) {
 	assert.Equal(t, 0, code)
 	for _, want := range []string{"-sockets", "-path", "-list", "-parallel", "-fail-on", "-connect-to", "-cacert", "Example"} {
 		assert.Contains(t, stdout, want)
+	}
+}
+
+// TestAuditParallel audits six sites two at a time: never more than two
+// sites are fetched at once, and the reports come in the order given.
+func TestAuditParallel(t *testing.T) {
+	var mu sync.Mutex
+	active := map[string]int{} // requests in flight per host
+	most := 0
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		active[r.Host]++
+		most = max(most, len(active))
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Lock()
+		if active[r.Host]--; active[r.Host] == 0 {
+			delete(active, r.Host)
+		}
+		mu.Unlock()
+		http.NotFound(w, r)
+	})
+	site := fakesite.Site{Handlers: map[string]http.Handler{}}
+	var names []string
+	for i := range 6 {
+		name := fmt.Sprintf("s%d.test", i)
+		names = append(names, name)
+		site.Handlers["http://"+name] = handler
+		site.Handlers["https://"+name] = handler
+	}
+	srv := fakesite.Start(t, site)
+	args := []string{"audit", "-parallel", "2", "-insecure"}
+	for _, ct := range srv.ConnectTo() {
+		args = append(args, "-connect-to", ct)
+	}
+	code, stdout, stderr := runCLI(append(args, names...)...)
+	assert.Equal(t, 0, code, "%s\n%s", stdout, stderr)
+	assert.LessOrEqual(t, most, 2)
+	t.Logf("at most %d sites at once", most)
+	assert.Equal(t, 6, strings.Count(stderr, "xdpolicy audit: ["), "one progress line per site")
+	last := -1
+	for _, n := range names {
+		i := strings.Index(stdout, n+": no findings\n")
+		require.Greater(t, i, last, "%s comes after the site before it", n)
+		last = i
 	}
 }
