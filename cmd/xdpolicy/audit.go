@@ -331,14 +331,7 @@ func printSite(w io.Writer, s *audit.Site) {
 			continue // the readings would only repeat why
 		}
 		for _, r := range f.Readings {
-			state := "rejected"
-			switch {
-			case r.Used:
-				state = "used"
-			case r.Accepted:
-				state = "accepted, not used"
-			}
-			fmt.Fprintf(w, "    %s: %s: %s\n", r.Runtime, state, r.Note)
+			fmt.Fprintf(w, "    %s: %s: %s\n", r.Runtime, r.State(), r.Note)
 		}
 		for _, x := range f.Findings {
 			fmt.Fprintf(w, "    %s\n", x)

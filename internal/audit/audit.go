@@ -147,6 +147,18 @@ type Reading struct {
 	Note string
 }
 
+// State says in words what came of the file: "used", "accepted, not
+// used" or "rejected" (which includes not fetched).
+func (r Reading) State() string {
+	switch {
+	case r.Used:
+		return "used"
+	case r.Accepted:
+		return "accepted, not used"
+	}
+	return "rejected"
+}
+
 // Verdict is one line on what a site exposes to one runtime's callers.
 type Verdict struct {
 	Runtime string

@@ -47,14 +47,7 @@ func verdicts(s *Site) []string {
 func readings(f *File) []string {
 	var out []string
 	for _, r := range f.Readings {
-		state := "rejected"
-		switch {
-		case r.Used:
-			state = "used"
-		case r.Accepted:
-			state = "accepted"
-		}
-		out = append(out, r.Runtime+" "+state+": "+r.Note)
+		out = append(out, r.Runtime+" "+r.State()+": "+r.Note)
 	}
 	return out
 }
@@ -129,10 +122,10 @@ func TestAuditCarefulSite(t *testing.T) {
 	assert.Regexp(t, `^flash rejected: no answer: .*connection refused$`, readings(rep.Files[0])[0])
 	assert.Equal(t, []string{
 		"flash used: the master policy (meta-policy master-only)",
-		"silverlight accepted: passed over: Silverlight reads https://site.test/clientaccesspolicy.xml first",
+		"silverlight accepted, not used: passed over: Silverlight reads https://site.test/clientaccesspolicy.xml first",
 	}, readings(rep.Files[4]))
 	assert.Equal(t, []string{"mozilla rejected: status 301: the draft's client does not follow redirects for policy files"}, readings(rep.Files[6]))
-	assert.Equal(t, []string{"flash accepted: the meta-policy of https://site.test is master-only, so Flash Player ignores this file"}, readings(rep.Files[7]))
+	assert.Equal(t, []string{"flash accepted, not used: the meta-policy of https://site.test is master-only, so Flash Player ignores this file"}, readings(rep.Files[7]))
 	assert.Equal(t, []string{"silverlight used: the policy of sockets on site.test"}, readings(rep.Files[9]))
 	assert.Equal(t, []string{
 		"https://site.test/cross-domain-policy.xml ignored-file info",
@@ -212,9 +205,9 @@ func TestAuditMetaPolicies(t *testing.T) {
 		"http://site.test/other/crossdomain.xml ignored-file info",
 		"https://site.test/crossdomain.xml ignored-file info",
 	}, codes(rep))
-	assert.Equal(t, []string{"flash accepted: served as \"text/plain\"; the meta-policy by-content-type admits only text/x-cross-domain-policy"}, readings(rep.Files[4]))
-	assert.Equal(t, []string{"flash accepted: the master policy, switched off: " + rep.Files[5].compiled[Flash].Disabled,
-		"silverlight accepted: switched off: " + rep.Files[5].Readings[1].Note[len("switched off: "):]}, readings(rep.Files[5]))
+	assert.Equal(t, []string{"flash accepted, not used: served as \"text/plain\"; the meta-policy by-content-type admits only text/x-cross-domain-policy"}, readings(rep.Files[4]))
+	assert.Equal(t, []string{"flash accepted, not used: the master policy, switched off: " + rep.Files[5].compiled[Flash].Disabled,
+		"silverlight accepted, not used: switched off: " + rep.Files[5].Readings[1].Note[len("switched off: "):]}, readings(rep.Files[5]))
 	assert.Equal(t, []string{
 		"flash: any Flash caller may read /up/ and below over HTTP; Flash callers from www.partner.example may read everything over HTTP",
 		"silverlight: no Silverlight caller from another site may read anything over HTTP or HTTPS",
