@@ -212,14 +212,7 @@ func (l *lookup) http(ctx context.Context) error {
 		if l.judge(m, rec) {
 			return nil
 		}
-		site, _ := m.pol.MetaPolicy()
-		if site == 0 {
-			site = DefaultMetaPolicy(false)
-		}
-		meta = site
-		if hm, _ := ParseMetaPolicyHeader(m.header); hm != PermitNoneThisResponse {
-			meta = Stricter(site, hm)
-		}
+		meta = m.pol.SiteMetaPolicy(m.header)
 	}
 	for _, u := range l.c.PolicyFiles {
 		loc, err := match.ParseTarget(u)
@@ -241,15 +234,12 @@ func (l *lookup) http(ctx context.Context) error {
 		if !f.usable() {
 			continue
 		}
-		switch {
-		case f.kind == Master:
+		if f.kind == Master {
 			rec.Used, rec.Note = false, "it is the master policy, already read"
 			continue
-		case meta == PermitByContentType && f.media != "text/x-cross-domain-policy":
-			rec.Used, rec.Note = false, fmt.Sprintf("served as %q; the meta-policy by-content-type admits only text/x-cross-domain-policy", f.rec.ContentType)
-			continue
-		case meta == PermitByFTPFilename && !strings.HasSuffix(f.final.Path, "/crossdomain.xml"):
-			rec.Used, rec.Note = false, "not named crossdomain.xml; the meta-policy by-ftp-filename admits no other file"
+		}
+		if ok, why := meta.Admits(f.media, f.final.Path); !ok {
+			rec.Used, rec.Note = false, why
 			continue
 		}
 		if l.judge(f, rec) {

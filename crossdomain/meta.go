@@ -150,3 +150,43 @@ func (p *Policy) MetaPolicy() (MetaPolicy, *SiteControl) {
 	}
 	return out, from
 }
+
+// SiteMetaPolicy returns the meta-policy a master HTTP policy sets for
+// its site, as Flash Player 10 combined the two sources: the file's
+// site-control (master-only when it has none), made stricter by the
+// X-Permitted-Cross-Domain-Policies header of the response that carried
+// it (header may be empty; none-this-response concerns that response
+// only and is left out).
+func (p *Policy) SiteMetaPolicy(header string) MetaPolicy {
+	site, _ := p.MetaPolicy()
+	if site == 0 {
+		site = DefaultMetaPolicy(false)
+	}
+	if hm, _ := ParseMetaPolicyHeader(header); hm != PermitNoneThisResponse {
+		return Stricter(site, hm)
+	}
+	return site
+}
+
+// Admits reports whether the meta-policy m lets a non-master HTTP policy
+// file count, given the media type it was served as and its final path;
+// when it does not, why says so.
+func (m MetaPolicy) Admits(mediaType, path string) (ok bool, why string) {
+	switch m {
+	case PermitAll:
+		return true, ""
+	case PermitByContentType:
+		if mediaType == ContentType {
+			return true, ""
+		}
+		return false, fmt.Sprintf("served as %q; the meta-policy by-content-type admits only %s", mediaType, ContentType)
+	case PermitByFTPFilename:
+		if strings.HasSuffix(path, "/crossdomain.xml") {
+			return true, ""
+		}
+		return false, "not named crossdomain.xml; the meta-policy by-ftp-filename admits no other file"
+	case PermitNone, PermitNoneThisResponse:
+		return false, fmt.Sprintf("the meta-policy is %s, so no policy file counts", m)
+	}
+	return false, fmt.Sprintf("the meta-policy is %s, so only the master counts", m)
+}

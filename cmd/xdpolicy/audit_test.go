@@ -102,7 +102,7 @@ func TestAuditEndToEnd(t *testing.T) {
 			"    silverlight: used: the policy of https://careful.example\n",
 		"  tcp://careful.example:943: socket policy received\n    silverlight: used: the policy of sockets on careful.example\n",
 		"  https://careful.example/api/crossdomain.xml: 200 text/x-cross-domain-policy\n" +
-			"    flash: accepted, not used: the meta-policy of https://careful.example is master-only, so Flash Player ignores this file\n" +
+			"    flash: accepted, not used: Flash Player ignores this file: the meta-policy is master-only, so only the master counts\n" +
 			"    https://careful.example/api/crossdomain.xml: info: ignored-file: no runtime uses this file",
 		"    flash: Flash callers from www.partner.example may read everything over HTTPS\n" +
 			"    silverlight: Silverlight callers from https://www.partner.example may read /api and below over HTTPS and open sockets to ports 4502-4506\n",

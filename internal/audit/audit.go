@@ -32,7 +32,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -443,13 +442,7 @@ func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
 	f.compiled[rt] = c
 	site, _ := pol.MetaPolicy()
 	f.siteControl = site != 0
-	if site == 0 {
-		site = crossdomain.DefaultMetaPolicy(false)
-	}
-	meta := site
-	if hm, _ := crossdomain.ParseMetaPolicyHeader(f.MetaPolicy); hm != crossdomain.PermitNoneThisResponse {
-		meta = crossdomain.Stricter(site, hm)
-	}
+	meta := pol.SiteMetaPolicy(f.MetaPolicy)
 	if c.Disabled != "" {
 		f.note(rt, true, false, "the master policy, switched off: %s", c.Disabled)
 	} else {
@@ -518,14 +511,9 @@ func (f *File) readNonMaster(meta *crossdomain.MetaPolicy) {
 	case meta == nil:
 		f.note(rt, true, false, "without a usable master policy, Flash Player uses no other policy file of %s", f.origin)
 		return
-	case *meta == crossdomain.PermitNone || *meta == crossdomain.PermitMasterOnly:
-		f.note(rt, true, false, "the meta-policy of %s is %s, so Flash Player ignores this file", f.origin, *meta)
-		return
-	case *meta == crossdomain.PermitByContentType && f.flash.MediaType() != crossdomain.ContentType:
-		f.note(rt, true, false, "served as %q; the meta-policy by-content-type admits only %s", f.flash.ContentType, crossdomain.ContentType)
-		return
-	case *meta == crossdomain.PermitByFTPFilename && path.Base(final.Path) != "crossdomain.xml":
-		f.note(rt, true, false, "not named crossdomain.xml; the meta-policy by-ftp-filename admits no other file")
+	}
+	if ok, why := meta.Admits(f.flash.MediaType(), final.Path); !ok {
+		f.note(rt, true, false, "Flash Player ignores this file: %s", why)
 		return
 	}
 	f.compiled[rt] = pol.Compile(crossdomain.CompileOptions{Location: final, PermittedCrossDomainPolicies: f.flash.Header.Get(crossdomain.HeaderMetaPolicy)})

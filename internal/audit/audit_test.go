@@ -125,7 +125,7 @@ func TestAuditCarefulSite(t *testing.T) {
 		"silverlight accepted, not used: passed over: Silverlight reads https://site.test/clientaccesspolicy.xml first",
 	}, readings(rep.Files[4]))
 	assert.Equal(t, []string{"mozilla rejected: status 301: the draft's client does not follow redirects for policy files"}, readings(rep.Files[6]))
-	assert.Equal(t, []string{"flash accepted, not used: the meta-policy of https://site.test is master-only, so Flash Player ignores this file"}, readings(rep.Files[7]))
+	assert.Equal(t, []string{"flash accepted, not used: Flash Player ignores this file: the meta-policy is master-only, so only the master counts"}, readings(rep.Files[7]))
 	assert.Equal(t, []string{"silverlight used: the policy of sockets on site.test"}, readings(rep.Files[9]))
 	assert.Equal(t, []string{
 		"https://site.test/cross-domain-policy.xml ignored-file info",
@@ -205,7 +205,7 @@ func TestAuditMetaPolicies(t *testing.T) {
 		"http://site.test/other/crossdomain.xml ignored-file info",
 		"https://site.test/crossdomain.xml ignored-file info",
 	}, codes(rep))
-	assert.Equal(t, []string{"flash accepted, not used: served as \"text/plain\"; the meta-policy by-content-type admits only text/x-cross-domain-policy"}, readings(rep.Files[4]))
+	assert.Equal(t, []string{"flash accepted, not used: Flash Player ignores this file: served as \"text/plain\"; the meta-policy by-content-type admits only text/x-cross-domain-policy"}, readings(rep.Files[4]))
 	assert.Equal(t, []string{"flash accepted, not used: the master policy, switched off: " + rep.Files[5].compiled[Flash].Disabled,
 		"silverlight accepted, not used: switched off: " + rep.Files[5].Readings[1].Note[len("switched off: "):]}, readings(rep.Files[5]))
 	assert.Equal(t, []string{
