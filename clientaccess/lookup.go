@@ -125,7 +125,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 		res, err := c.http().Get(ctx, u)
 		rec := fetch.Record(u, res, err)
 		if err == nil {
-			if why := res.Unusable("Silverlight", "text/", "application/xml"); why != "" {
+			if why := res.SilverlightUnusable(); why != "" {
 				rec.Note = why
 			} else if p, why := compileResponse(name, u, res, scope); p != nil {
 				rec.Used = true

@@ -305,7 +305,7 @@ func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
 		return f
 	}
 	f.media, f.header = res.MediaType(), res.Header.Get("X-Permitted-Cross-Domain-Policies")
-	if f.note = res.Unusable("Flash Player", "text/", "application/xml", "application/xhtml+xml"); f.note != "" {
+	if f.note = res.FlashUnusable(); f.note != "" {
 		return f
 	}
 	final, err := match.ParseTarget(res.Final)

@@ -415,7 +415,7 @@ func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
 		f.note(rt, false, false, "%s", why)
 		return nil
 	}
-	if why := f.flash.Unusable("Flash Player", "text/", "application/xml", "application/xhtml+xml"); why != "" {
+	if why := f.flash.FlashUnusable(); why != "" {
 		if f.flash.Status == http.StatusNotFound {
 			return nil // no file: nothing to say
 		}
@@ -488,7 +488,7 @@ func (f *File) readNonMaster(meta *crossdomain.MetaPolicy) {
 		f.note(rt, false, false, "%s", why)
 		return
 	}
-	if why := f.flash.Unusable("Flash Player", "text/", "application/xml", "application/xhtml+xml"); why != "" {
+	if why := f.flash.FlashUnusable(); why != "" {
 		f.note(rt, false, false, "%s", why)
 		return
 	}
@@ -562,7 +562,7 @@ func (f *File) silverlightUnusable() string {
 	if f.res.Status == http.StatusNotFound {
 		return "-"
 	}
-	return f.res.Unusable("Silverlight", "text/", "application/xml")
+	return f.res.SilverlightUnusable()
 }
 
 // readSilverlightCrossDomain reads an origin's crossdomain.xml as

@@ -78,6 +78,18 @@ func (r *Response) MediaType() string {
 	return mt
 }
 
+// FlashUnusable is Unusable under Flash Player's rule: a Content-Type of
+// text/*, application/xml or application/xhtml+xml.
+func (r *Response) FlashUnusable() string {
+	return r.Unusable("Flash Player", "text/", "application/xml", "application/xhtml+xml")
+}
+
+// SilverlightUnusable is Unusable under Silverlight's rule: a
+// Content-Type of text/* or application/xml.
+func (r *Response) SilverlightUnusable() string {
+	return r.Unusable("Silverlight", "text/", "application/xml")
+}
+
 // Unusable says why runtime does not read the response as a policy file,
 // or returns "" when it does: the status must be 200 and the media type
 // one of types, where a type ending in "/" ("text/") is a prefix. The
