@@ -23,7 +23,7 @@ func (p *Policy) Lint(file string) []match.Finding {
 				for _, d := range af.Domains {
 					uri := strings.TrimSpace(d.URI)
 					if _, err := parseDomainURI(uri); err != nil {
-						add(d.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 2.3", "<domain uri=%q> never matches: %v", uri, err)
+						add(d.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 2.3", "%s", reading.NeverMatches(fmt.Sprintf("<domain uri=%q>", uri), err))
 						continue
 					}
 					switch uri {

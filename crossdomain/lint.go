@@ -87,7 +87,7 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 // lintDomain reports wildcards and domains that never match.
 func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string, match.Level, string, string, ...any)) {
 	if _, err := ParseDomain(d); err != nil {
-		add(pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.3", "%s domain=%q never matches: %v", elem, d, err)
+		add(pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.3", "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%q", elem, d), err))
 		return
 	}
 	host := strings.ToLower(d)

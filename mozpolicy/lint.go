@@ -1,6 +1,7 @@
 package mozpolicy
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -18,12 +19,12 @@ func (p *Policy) Lint(file string) []match.Finding {
 	for _, a := range p.Allow {
 		from := strings.TrimSpace(a.From)
 		if _, err := ParseFrom(from); err != nil {
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "<allow from=%q> never matches: %v", from, err)
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "%s", reading.NeverMatches(fmt.Sprintf("<allow from=%q>", from), err))
 			continue
 		}
 		to, err := ParseTo(a.To)
 		if err != nil {
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "<allow to=%q> never matches: %v", a.To, err)
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "%s", reading.NeverMatches(fmt.Sprintf("<allow to=%q>", a.To), err))
 			continue
 		}
 		typ := strings.TrimSpace(a.Type)

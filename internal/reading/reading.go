@@ -229,3 +229,15 @@ type Findings struct {
 func (f *Findings) Add(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
 	f.List = append(f.List, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: f.File, Pos: pos, Spec: spec})
 }
+
+// NeverMatches is the message of a dead-entry finding for a pattern that
+// never matches: what is written, then the reason alone (a
+// *match.PatternError already quotes the pattern).
+func NeverMatches(written string, err error) string {
+	why := err.Error()
+	var pe *match.PatternError
+	if errors.As(err, &pe) {
+		why = pe.Reason
+	}
+	return written + " never matches: " + why
+}
