@@ -28,10 +28,11 @@ const (
 )
 
 // auditSites serves three made-up sites on loopback, HTTP, HTTPS, 843 and
-// 943 among them, and returns the -connect-to and -cacert flags that
-// reach them. example.com is wide open; careful.example is not;
-// down.example answers nothing.
-func auditSites(t *testing.T) []string {
+// 943 among them, and returns the -connect-to flags that reach them and
+// the path of a CA file that verifies the HTTPS server's certificate (for
+// example.com only; other names need -insecure). example.com is wide open;
+// careful.example is not; down.example answers nothing.
+func auditSites(t *testing.T) (net []string, cacert string) {
 	careful := map[string]string{"Cache-Control": "no-cache", "X-Permitted-Cross-Domain-Policies": "master-only"}
 	srv := fakesite.Start(t, fakesite.Site{
 		HTTP: map[string]fakesite.Response{
@@ -49,17 +50,23 @@ func auditSites(t *testing.T) []string {
 	})
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, os.WriteFile(ca, srv.CertPEM(), 0o600))
-	args := []string{"-cacert", ca, "-timeout", "2s"}
+	args := []string{"-timeout", "2s"}
 	for _, ct := range srv.ConnectTo() {
 		args = append(args, "-connect-to", ct)
 	}
 	host, port := srv.Refused()
-	return append(args, "-connect-to", "::"+host+":"+strconv.Itoa(port), "-insecure")
+	return append(args, "-connect-to", "::"+host+":"+strconv.Itoa(port)), ca
 }
 
 func TestAuditEndToEnd(t *testing.T) {
-	net := auditSites(t)
-	code, stdout, stderr := runCLI(append([]string{"audit", "-sockets", "example.com"}, net...)...)
+	net, ca := auditSites(t)
+	// Without -cacert (or -insecure) the test certificate is not trusted.
+	code, stdout, _ := runCLI(append([]string{"audit", "example.com"}, net...)...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "  https://example.com: no answer: ")
+	assert.Contains(t, stdout, "certificate")
+
+	code, stdout, stderr := runCLI(append([]string{"audit", "-sockets", "-cacert", ca, "example.com"}, net...)...)
 	assert.Equal(t, 1, code, "high findings fail at the default -fail-on low\n%s\n%s", stdout, stderr)
 	assert.Empty(t, stderr, "one site shows no progress")
 	for _, want := range []string{
@@ -84,7 +91,7 @@ func TestAuditEndToEnd(t *testing.T) {
 
 	// The careful site: only info findings, so the default -fail-on
 	// passes it; -fail-on info does not.
-	args := append([]string{"audit", "-sockets", "-path", "/api/crossdomain.xml", "careful.example"}, net...)
+	args := append([]string{"audit", "-sockets", "-insecure", "-path", "/api/crossdomain.xml", "careful.example"}, net...)
 	code, stdout, stderr = runCLI(args...)
 	assert.Equal(t, 0, code, "%s\n%s", stdout, stderr)
 	for _, want := range []string{
@@ -113,7 +120,7 @@ func TestAuditEndToEnd(t *testing.T) {
 	assert.Equal(t, 1, code)
 
 	// A site that answers nothing is an error, whatever the others say.
-	code, stdout, stderr = runCLI(append([]string{"audit", "-fail-on", "high", "careful.example", "down.example"}, net...)...)
+	code, stdout, stderr = runCLI(append([]string{"audit", "-insecure", "-fail-on", "high", "careful.example", "down.example"}, net...)...)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stdout, "down.example: error: no HTTP answer from down.example")
 	assert.Contains(t, stdout, "  http://down.example: no answer: ")
@@ -123,10 +130,10 @@ func TestAuditEndToEnd(t *testing.T) {
 }
 
 func TestAuditJSONList(t *testing.T) {
-	net := auditSites(t)
+	net, _ := auditSites(t)
 	list := "# sites\nexample.com\n\ncareful.example\nhttps://careful.example:443/\n"
 	var stdout, stderr bytes.Buffer
-	args := append([]string{"audit", "-json", "-q", "-parallel", "2", "-list", "-", "-fail-on", "high"}, net...)
+	args := append([]string{"audit", "-json", "-q", "-insecure", "-parallel", "2", "-list", "-", "-fail-on", "high"}, net...)
 	code := run(args, strings.NewReader(list), &stdout, &stderr)
 	assert.Equal(t, 1, code, stderr.String())
 	assert.Empty(t, stderr.String(), "-q hides progress")
