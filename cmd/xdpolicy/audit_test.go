@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -235,4 +236,15 @@ func TestAuditParallel(t *testing.T) {
 		require.Greater(t, i, last, "%s comes after the site before it", n)
 		last = i
 	}
+}
+
+// TestAuditCanceled: SIGINT (a cancelled context) ends the audit; the
+// sites not audited are errors.
+func TestAuditCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := runContext(ctx, []string{"audit", "-q", "a.test", "b.test", "c.test"}, nil, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Equal(t, 3, strings.Count(stderr.String(), "context canceled"), stderr.String())
 }
