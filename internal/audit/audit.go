@@ -411,44 +411,58 @@ func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
 		f.lint(pol.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL}))
 		return nil
 	}
-	if why := f.unfetched(f.flash, f.flashEr); why != "" {
-		f.note(rt, false, false, "%s", why)
+	pol, final, k, ok := f.readFlashHTTP()
+	if !ok {
 		return nil
 	}
-	if why := f.flash.FlashUnusable(); why != "" {
-		if f.flash.Status == http.StatusNotFound {
-			return nil // no file: nothing to say
-		}
-		f.note(rt, false, false, "%s", why)
-		return nil
-	}
-	final, err := match.ParseTarget(f.flash.Final)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return nil
-	}
-	k := crossdomain.KindOf(final)
-	pol, _, err := crossdomain.Parser{Kind: k}.Parse(f.body)
-	if err != nil {
-		f.note(rt, false, false, "rejected: %v", err)
-		return nil
-	}
-	f.lint(pol.Lint(crossdomain.LintOptions{Kind: k, File: f.URL}))
 	if k != kind || final.Root() != f.origin {
 		f.note(rt, true, false, "redirected to %s, which is not the master policy of %s, so Flash Player ignores it", final, f.origin)
 		return nil
 	}
-	c := pol.Compile(crossdomain.CompileOptions{Location: final, PermittedCrossDomainPolicies: f.MetaPolicy})
+	header := f.flash.Header.Get(crossdomain.HeaderMetaPolicy)
+	c := pol.Compile(crossdomain.CompileOptions{Location: final, PermittedCrossDomainPolicies: header})
 	f.compiled[rt] = c
 	site, _ := pol.MetaPolicy()
 	f.siteControl = site != 0
-	meta := pol.SiteMetaPolicy(f.MetaPolicy)
+	meta := pol.SiteMetaPolicy(header)
 	if c.Disabled != "" {
 		f.note(rt, true, false, "the master policy, switched off: %s", c.Disabled)
 	} else {
 		f.note(rt, true, true, "the master policy (meta-policy %s)", meta)
 	}
 	return &meta
+}
+
+// readFlashHTTP reads an HTTP response as Flash Player did, after its
+// same-host redirects: the status and Content-Type must do, and the file
+// is parsed as the kind its final URL makes it, and linted as that kind.
+// When Flash Player does not get a policy out of it, the reason is noted
+// (nothing for a plain 404) and ok is false.
+func (f *File) readFlashHTTP() (pol *crossdomain.Policy, final match.Target, kind crossdomain.Kind, ok bool) {
+	const rt = Flash
+	if why := f.unfetched(f.flash, f.flashEr); why != "" {
+		f.note(rt, false, false, "%s", why)
+		return nil, final, 0, false
+	}
+	if why := f.flash.FlashUnusable(); why != "" {
+		if f.flash.Status != http.StatusNotFound {
+			f.note(rt, false, false, "%s", why)
+		}
+		return nil, final, 0, false
+	}
+	final, err := match.ParseTarget(f.flash.Final)
+	if err != nil {
+		f.note(rt, false, false, "%v", err)
+		return nil, final, 0, false
+	}
+	kind = crossdomain.KindOf(final)
+	pol, _, err = crossdomain.Parser{Kind: kind}.Parse(f.body)
+	if err != nil {
+		f.note(rt, false, false, "rejected: %v", err)
+		return nil, final, 0, false
+	}
+	f.lint(pol.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL}))
+	return pol, final, kind, true
 }
 
 // readExtra reads a file at an extra path by what it holds: a Flash
@@ -484,26 +498,10 @@ func (f *File) readExtra(meta *crossdomain.MetaPolicy) {
 // caller's Security.loadPolicyFile made Flash Player read it.
 func (f *File) readNonMaster(meta *crossdomain.MetaPolicy) {
 	const rt = Flash
-	if why := f.unfetched(f.flash, f.flashEr); why != "" {
-		f.note(rt, false, false, "%s", why)
+	pol, final, k, ok := f.readFlashHTTP()
+	if !ok {
 		return
 	}
-	if why := f.flash.FlashUnusable(); why != "" {
-		f.note(rt, false, false, "%s", why)
-		return
-	}
-	final, err := match.ParseTarget(f.flash.Final)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return
-	}
-	k := crossdomain.KindOf(final)
-	pol, _, err := crossdomain.Parser{Kind: k}.Parse(f.body)
-	if err != nil {
-		f.note(rt, false, false, "rejected: %v", err)
-		return
-	}
-	f.lint(pol.Lint(crossdomain.LintOptions{Kind: k, File: f.URL}))
 	switch {
 	case k == crossdomain.Master:
 		f.note(rt, true, false, "redirected to the master policy, %s", final)
@@ -664,7 +662,7 @@ func (f *File) responseFindings() {
 		}
 		add(match.FindingCacheable, match.Low, "SPEC.md 4", "served with %s: caches may keep this policy after it changes; send Cache-Control: no-cache", cc)
 	}
-	if c := f.compiled[Flash]; c != nil && f.path == crossDomainPath && f.MetaPolicy == "" {
+	if c := f.compiled[Flash]; c != nil && f.path == crossDomainPath && f.flash.Header.Get(crossdomain.HeaderMetaPolicy) == "" {
 		level, why := match.Low, "and the file has no site-control either: the meta-policy rests on Flash Player's default"
 		if f.siteControl {
 			level, why = match.Info, "(the file's site-control sets the meta-policy)"

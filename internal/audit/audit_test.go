@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -213,4 +215,31 @@ func TestAuditMetaPolicies(t *testing.T) {
 		"silverlight: no Silverlight caller from another site may read anything over HTTP or HTTPS",
 		"mozilla: any Mozilla-draft caller may read everything over HTTP",
 	}, verdicts(rep))
+}
+
+// TestAuditRedirectedMasterHeader: Flash Player reads the meta-policy
+// header of the response it read the master from, the one after its
+// same-host redirects, not the redirect's.
+func TestAuditRedirectedMasterHeader(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/crossdomain.xml" && r.URL.RawQuery == "":
+			http.Redirect(w, r, "/crossdomain.xml?v=2", http.StatusFound)
+		case r.URL.Path == "/crossdomain.xml":
+			w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+			w.Header().Set("X-Permitted-Cross-Domain-Policies", "none")
+			w.Header().Set("Cache-Control", "no-cache")
+			fmt.Fprint(w, flashOpen)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	rep := audit(t, fakesite.Site{Handlers: map[string]http.Handler{"http://site.test": h}}, Config{}, "http://site.test:80")
+	require.NoError(t, rep.Err)
+	require.Equal(t, "http://site.test/crossdomain.xml", rep.Files[0].URL)
+	assert.Equal(t, "http://site.test/crossdomain.xml?v=2", rep.Files[0].Final)
+	r := readings(rep.Files[0])
+	require.NotEmpty(t, r)
+	assert.Regexp(t, `^flash accepted, not used: the master policy, switched off: `, r[0])
+	assert.Equal(t, "flash: no Flash caller from another site may read anything over HTTP or HTTPS", verdicts(rep)[0])
 }
