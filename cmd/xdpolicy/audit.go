@@ -181,8 +181,8 @@ func (c *cli) audit(cmd *command, args []string) int {
 	}
 	cfg := audit.Config{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout, Sockets: f.sockets, Paths: f.paths}
 	for _, p := range cfg.Paths {
-		if !strings.HasPrefix(p, "/") {
-			return c.usageError(cmd, "-path %q: want an absolute path such as /api/crossdomain.xml", p)
+		if err := audit.CheckPath(p); err != nil {
+			return c.usageError(cmd, "-path: %v", err)
 		}
 	}
 

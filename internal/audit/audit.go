@@ -46,11 +46,11 @@ import (
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
-// The runtimes, as reports name them.
+// The runtimes, as reports name them (policyfile's names).
 const (
-	Flash       = "flash"
-	Silverlight = "silverlight"
-	Mozilla     = "mozilla"
+	Flash       = string(policyfile.Flash)
+	Silverlight = string(policyfile.Silverlight)
+	Mozilla     = string(policyfile.Mozilla)
 )
 
 // Runtimes lists the runtimes in report order.
@@ -234,6 +234,14 @@ func ParseSite(arg string) (host string, origins []string, err error) {
 	return host, []string{"http://" + h, "https://" + h}, nil
 }
 
+// CheckPath checks an extra path: absolute, without a query or fragment.
+func CheckPath(p string) error {
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#") {
+		return fmt.Errorf("extra path %q: want an absolute path without a query, such as /api/crossdomain.xml", p)
+	}
+	return nil
+}
+
 // Audit audits one site. It fails only for a bad site argument or a bad
 // extra path; what the site answers, errors included, is in the report.
 func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
@@ -242,8 +250,8 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 		return nil, err
 	}
 	for _, p := range cfg.Paths {
-		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#") {
-			return nil, fmt.Errorf("extra path %q: want an absolute path such as /api/crossdomain.xml", p)
+		if err := CheckPath(p); err != nil {
+			return nil, err
 		}
 	}
 	rep := &Site{Site: site, Host: host}
