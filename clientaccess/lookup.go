@@ -72,6 +72,9 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 		t.Scheme = "tcp"
 		req.Target = t
 	}
+	if d, refused := match.Refuse(req, "silverlight"); refused {
+		return &match.Lookup{Decision: d}, nil
+	}
 	switch {
 	case t.IsSocket() && (t.Port < MinSocketPort || t.Port > MaxSocketPort):
 		return &match.Lookup{Decision: match.Deny(req, match.RuntimeLimit, "silverlight", "",

@@ -158,6 +158,10 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 	} else if kind == SocketPolicy {
 		policyPort = 1024 // unknown: assume the stricter side of the 1024 rule
 	}
+	if loc.Ambiguity != "" && !kind.Socket() {
+		mp.Disabled = match.AmbiguousLocation(loc)
+		return mp
+	}
 	if why := p.disabled(kind, opt.PermittedCrossDomainPolicies); why != "" {
 		mp.Disabled = why
 		return mp

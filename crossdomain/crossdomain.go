@@ -60,6 +60,13 @@
 //     then match; a domain with a path never matches.
 //   - A socket policy whose port is unknown (Kind SocketPolicy without a
 //     Location) takes the strict side of the 1024 rule.
+//   - A non-master file governs its directory and below, judged on the
+//     path the server will serve (package match, "At the boundary"): a
+//     browser sends "/api/..\secret" as "/secret", and a target whose
+//     path holds an escape servers decode differently ("%5c", "%2f",
+//     "%252e", "%c0%ae") is outside every directory narrower than the
+//     site. Flash Player had no path-character rule to refuse these. A
+//     file registered at such an ambiguous URL grants nothing.
 //   - Whitespace before the XML declaration is accepted, with a warning.
 //   - Client: under by-ftp-filename, an HTTP non-master file counts only
 //     when its final URL ends in /crossdomain.xml (Adobe's rule for FTP,

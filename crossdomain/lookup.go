@@ -97,6 +97,9 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 	if req.Target.Scheme == "tcp" {
 		req.Target.Scheme = "xmlsocket"
 	}
+	if d, refused := match.Refuse(req, flashRuntime); refused {
+		return &match.Lookup{Decision: d}, nil
+	}
 	if req.SameOrigin() {
 		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: flashRuntime, Request: req}}, nil
 	}

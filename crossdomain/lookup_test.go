@@ -257,3 +257,36 @@ func BenchmarkClientCached(b *testing.B) {
 		}
 	}
 }
+
+// TestClientAmbiguousPolicyFile: a registered policy file whose URL a
+// server may decode into another directory (an upload area serving a
+// name with "%2f" in it) governs nothing: Flash Player's scope for it
+// would rest on a path the server never used.
+func TestClientAmbiguousPolicyFile(t *testing.T) {
+	const sneaky = "http://victim.example/uploads/x%2f..%2f..%2fapi/crossdomain.xml"
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://victim.example/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: master("all")},
+		sneaky:                                  {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://victim.example/api/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+	}})
+	req, err := match.NewRequest("http://evil.example/x.swf", "http://victim.example/api/data")
+	require.NoError(t, err)
+	c := &Client{HTTPClient: site.Client(), PolicyFiles: []string{sneaky}}
+	l, err := c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	assert.False(t, l.Decision.Allowed, l.Decision.String())
+	require.Len(t, l.Files, 2)
+	assert.Equal(t, "does not grant (disabled)", l.Files[1].Note)
+	pol, _, err := Parser{Kind: NonMaster}.Parse([]byte(openHTTP))
+	require.NoError(t, err)
+	loc, err := match.ParseTarget(sneaky)
+	require.NoError(t, err)
+	p := pol.Compile(CompileOptions{Location: loc})
+	assert.Equal(t, `its location's path "/uploads/x%2f..%2f..%2fapi/crossdomain.xml" holds %2f, which servers decode differently, so the directory it governs is not known`, p.Disabled)
+
+	// The same file at its plain URL governs /api/.
+	c = &Client{HTTPClient: site.Client(), PolicyFiles: []string{"http://victim.example/api/crossdomain.xml"}}
+	l, err = c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	assert.True(t, l.Decision.Allowed, l.Decision.String())
+}

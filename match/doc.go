@@ -63,11 +63,47 @@
 // its own site); Request.SameOrigin reports it, and the lookup clients
 // apply it before fetching anything.
 //
+// # At the boundary
+//
+// Before any rule is consulted, the request itself must make sense; what
+// does not is refused, never judged by a prefix against a grant:
+//
+//   - Names. A method and every request header name must be an HTTP token
+//     (RFC 9110: letters, digits and !#$%&'*+-.^_`|~). "X-API-Key\r\nAuthorization: x"
+//     is not a header an X-API-* grant admits but a request no runtime
+//     could send: Decide refuses it with the code Malformed (not NoCaller
+//     or HeaderNotAllowed, so a proxy can tell a malformed request from a
+//     denied one), and Request.Validate says which name and why. So is a
+//     comma-joined list passed as one name, "X-API-Key,Authorization".
+//   - Hosts. An origin or target whose host is empty once IDNA maps it
+//     (characters the mapping deletes, such as U+034F or U+200B) or is only
+//     dots is an error of ParseOrigin and ParseTarget: never a caller, never
+//     a site.
+//   - Paths. A scope is judged on the path the server will serve.
+//     ParseTarget reads the path as a browser's URL parser (WHATWG) does for
+//     http and https: '\' is '/', a segment "%2e" or ".%2E" is a dot
+//     segment, and dot-segments are removed, so "/api/..\secret" and
+//     "/api/.%2e/secret" are "/secret". The result is percent-decoded once.
+//     A path whose meaning depends on the server's own decoding (an escaped
+//     '\' or '/' as "%5c" or "%2f", an escaped '%' as in "%252e", "%00",
+//     an overlong or invalid UTF-8 escape such as "%c0%ae") is ambiguous
+//     (Target.Ambiguity): servers read "/api/..%5csecret" as "/secret". It
+//     lies outside every scope narrower than the whole site: outside a
+//     directory a file governs (Scope.Dir: Flash Player's non-master files,
+//     the draft's delegated files) and outside every granted path but "/"
+//     and below (PathScope.Covers: Silverlight's resources, the draft's
+//     to). A policy file found at an ambiguous location grants nothing
+//     (AmbiguousLocation). Silverlight's and the draft's path-character
+//     rules apply as before, on top.
+//
+// Messages that echo input (a URL, a header name) quote it with Quote,
+// which escapes what a terminal would show wrongly and clips what is long.
+//
 // # Decisions taken
 //
 // Where the runtimes' sources are silent, this package denies rather than
 // allows: a zero HostPattern never matches, a Rule without callers admits
 // no one, a Rule without paths or ports grants nothing, and a target path
-// is compared only after percent-decoding and dot-segment removal (RFC 3986
-// 5.2.4), so "/public/../private" is "/private".
+// is compared only after dot-segment removal and percent-decoding, so
+// "/public/../private" is "/private".
 package match

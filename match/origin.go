@@ -108,12 +108,20 @@ type Target struct {
 	// Port is the explicit port or the scheme's default. Sockets have no
 	// default.
 	Port int
-	// Path is the unescaped path with dot-segments removed ("/" at least);
-	// empty for a socket.
+	// Path is the path the server is asked for, as a browser sends it
+	// ('\' read as '/', dot-segments removed, "%2e" segments included),
+	// then unescaped once; "/" at least, empty for a socket.
 	Path string
 	// RawPath is the target as written from the start of its path up to
-	// the first '?', the text the path-character rule looks at.
+	// the first '?' or '#', the text the path-character rule looks at.
 	RawPath string
+	// Ambiguity, when not empty, names the escape in the path whose
+	// meaning depends on the server's own decoding: "%5c", "%2f", "%25",
+	// "%00", or an overlong or invalid UTF-8 escape such as "%c0%ae". A
+	// server may read such a path as another one ("/api/..%5csecret" as
+	// "/secret"), so it lies outside every scope narrower than the whole
+	// site (see PathScope.Covers and Scope.Contains).
+	Ambiguity string
 }
 
 // ParseTarget parses an http(s) URL, or a socket written
@@ -155,15 +163,119 @@ func ParseTarget(rawURL string) (Target, error) {
 		return t, nil
 	}
 	t.RawPath = rawPathOf(rawURL)
-	p := u.EscapedPath()
-	if unescaped, err := url.PathUnescape(p); err == nil {
-		p = unescaped
-	}
-	t.Path = RemoveDotSegments(p)
-	if t.Path == "" {
-		t.Path = "/"
+	if t.Path, t.Ambiguity, err = servedPath(t.RawPath); err != nil {
+		return fail(err)
 	}
 	return t, nil
+}
+
+// servedPath returns the path a server is asked for when a browser
+// requests an http(s) URL whose path is raw, unescaped: it is read as the
+// WHATWG URL parser reads the path of a special URL ('\' is '/', a
+// segment of "." or ".." also when written with "%2e", dot-segments
+// removed without climbing above the root), then percent-decoded once.
+// ambiguity names the first escape whose meaning depends on the server's
+// own decoding (see Target.Ambiguity), or is empty.
+func servedPath(raw string) (path, ambiguity string, err error) {
+	segs := strings.Split(strings.ReplaceAll(raw, `\`, "/"), "/")
+	if len(segs) > 0 && segs[0] == "" {
+		segs = segs[1:] // the path's leading '/'
+	}
+	out := make([]string, 0, len(segs))
+	for i, seg := range segs {
+		last := i == len(segs)-1
+		switch dotSegment(seg) {
+		case 2:
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		case 1:
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, seg)
+		}
+	}
+	escaped := "/" + strings.Join(out, "/")
+	if ambiguity = ambiguousEscape(escaped); ambiguity != "" {
+		// Still decoded, for reasons and for scopes as wide as the site.
+		path, _ = url.PathUnescape(escaped)
+		return path, ambiguity, nil
+	}
+	path, err = url.PathUnescape(escaped)
+	if err != nil {
+		return "", "", err
+	}
+	if !utf8.ValidString(path) {
+		return path, "an invalid UTF-8 escape", nil
+	}
+	return path, "", nil
+}
+
+// dotSegment returns 1 for a single-dot segment ("." or "%2e"), 2 for a
+// double-dot one ("..", ".%2e", "%2e.", "%2e%2e", any case), else 0.
+func dotSegment(seg string) int {
+	switch strings.ToLower(seg) {
+	case ".", "%2e":
+		return 1
+	case "..", ".%2e", "%2e.", "%2e%2e":
+		return 2
+	}
+	return 0
+}
+
+// ambiguousEscape returns the first escape of an escaped path that a
+// server may decode into something else than a plain character of a
+// segment ("%2f", "%5c", "%25", "%00"), or a run of escapes that is not
+// valid UTF-8 (overlong forms included), or "".
+func ambiguousEscape(escaped string) string {
+	for i := 0; i < len(escaped); i++ {
+		if escaped[i] != '%' || i+2 >= len(escaped) {
+			continue
+		}
+		switch strings.ToLower(escaped[i+1 : i+3]) {
+		case "2f", "5c", "25", "00":
+			return escaped[i : i+3]
+		}
+		// A run of escapes must decode to valid UTF-8.
+		j := i
+		var run []byte
+		for j+2 < len(escaped) && escaped[j] == '%' {
+			b, ok := unhex2(escaped[j+1], escaped[j+2])
+			if !ok {
+				break
+			}
+			run = append(run, b)
+			j += 3
+		}
+		if !utf8.Valid(run) {
+			return escaped[i:j]
+		}
+		i = j - 1
+	}
+	return ""
+}
+
+func unhex2(a, b byte) (byte, bool) {
+	h, ok1 := unhex(a)
+	l, ok2 := unhex(b)
+	return h<<4 | l, ok1 && ok2
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // IsSocket reports whether the target is a socket rather than an HTTP resource.
@@ -187,10 +299,10 @@ func (t Target) Root() string {
 }
 
 // rawPathOf returns the text of rawURL from the start of its path up to the
-// first '?'.
+// first '?' or '#'.
 func rawPathOf(rawURL string) string {
 	s := rawURL
-	if i := strings.IndexByte(s, '?'); i >= 0 {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
 		s = s[:i]
 	}
 	if i := strings.Index(s, "://"); i >= 0 {
@@ -210,7 +322,7 @@ type URLError struct {
 	Err  error
 }
 
-func (e *URLError) Error() string { return fmt.Sprintf("%s %q: %v", e.Kind, e.URL, e.Err) }
+func (e *URLError) Error() string { return fmt.Sprintf("%s %s: %v", e.Kind, Quote(e.URL), e.Err) }
 func (e *URLError) Unwrap() error { return e.Err }
 
 func unwrapURLError(err error) error {
@@ -238,25 +350,28 @@ func NormalizeHost(host string) (string, error) {
 		return "", errors.New("no host")
 	}
 	if !utf8.ValidString(h) {
-		return "", fmt.Errorf("host %q is not valid UTF-8", host)
+		return "", fmt.Errorf("host %s is not valid UTF-8", Quote(host))
 	}
 	if addr, err := netip.ParseAddr(h); err == nil {
 		return addr.WithZone("").String(), nil
 	}
 	if strings.ContainsAny(h, "[]") {
-		return "", fmt.Errorf("host %q is not a valid IP literal", host)
+		return "", fmt.Errorf("host %s is not a valid IP literal", Quote(host))
 	}
 	a, err := hostProfile.ToASCII(h)
 	if err != nil {
-		return "", fmt.Errorf("host %q: %w", host, err)
+		return "", fmt.Errorf("host %s: %w", Quote(host), err)
 	}
 	a = strings.ToLower(a)
+	if a == "" {
+		return "", fmt.Errorf("host %s is empty once IDNA maps it", Quote(host))
+	}
 	if strings.HasPrefix(a, ".") || strings.Contains(a, "..") {
-		return "", fmt.Errorf("host %q has an empty label", host)
+		return "", fmt.Errorf("host %s has an empty label", Quote(host))
 	}
 	for i := 0; i < len(a); i++ {
 		if c := a[i]; c <= ' ' || c == '/' || c == '\\' || c == '?' || c == '#' || c == '@' || c == ':' || c == '%' || c == '*' {
-			return "", fmt.Errorf("host %q contains %q", host, c)
+			return "", fmt.Errorf("host %s contains %q", Quote(host), c)
 		}
 	}
 	return a, nil

@@ -68,15 +68,27 @@ func TestParseTarget(t *testing.T) {
 		in   string
 		want Target
 	}{
-		{"http://www.host.com", Target{"http", "www.host.com", 80, "/", ""}},
-		{"http://localhost/data/./file.txt", Target{"http", "localhost", 80, "/data/file.txt", "/data/./file.txt"}},
-		{"http://x/service/%2e%2e/admin/u.xml?a=..", Target{"http", "x", 80, "/admin/u.xml", "/service/%2e%2e/admin/u.xml"}},
-		{"https://x:8443/a%2Fb", Target{"https", "x", 8443, "/a/b", "/a%2Fb"}},
-		{"http://x/sub/dir/../../secret", Target{"http", "x", 80, "/secret", "/sub/dir/../../secret"}},
-		{"http://x/../../etc", Target{"http", "x", 80, "/etc", "/../../etc"}},
-		{"tcp://0.0.0.0:4502", Target{"tcp", "0.0.0.0", 4502, "", ""}},
-		{"xmlsocket://Socks.Example.com:843", Target{"xmlsocket", "socks.example.com", 843, "", ""}},
-		{"xmlsocket://h:507/", Target{"xmlsocket", "h", 507, "", ""}},
+		{"http://www.host.com", Target{"http", "www.host.com", 80, "/", "", ""}},
+		{"http://localhost/data/./file.txt", Target{"http", "localhost", 80, "/data/file.txt", "/data/./file.txt", ""}},
+		{"http://x/service/%2e%2e/admin/u.xml?a=..", Target{"http", "x", 80, "/admin/u.xml", "/service/%2e%2e/admin/u.xml", ""}},
+		{"https://x:8443/a%2Fb", Target{"https", "x", 8443, "/a/b", "/a%2Fb", "%2F"}},
+		// A browser reads '\' as '/' and "%2e" segments as dots before the
+		// request leaves it; the server decodes the rest once.
+		{`http://victim.com/api/..\secret`, Target{"http", "victim.com", 80, "/secret", `/api/..\secret`, ""}},
+		{"http://victim.com/api/.%2E/secret#frag", Target{"http", "victim.com", 80, "/secret", "/api/.%2E/secret", ""}},
+		{"http://victim.com/api/%2e/x/%2E%2e", Target{"http", "victim.com", 80, "/api/", "/api/%2e/x/%2E%2e", ""}},
+		{"http://victim.com/a%2eb/%e2%82%ac", Target{"http", "victim.com", 80, "/a.b/€", "/a%2eb/%e2%82%ac", ""}},
+		// What a server may decode into another path is ambiguous.
+		{"http://victim.com/api/..%5csecret", Target{"http", "victim.com", 80, `/api/..\secret`, "/api/..%5csecret", "%5c"}},
+		{"http://victim.com/api/%252e%252e/secret", Target{"http", "victim.com", 80, "/api/%2e%2e/secret", "/api/%252e%252e/secret", "%25"}},
+		{"http://victim.com/api/%c0%ae%c0%ae/secret", Target{"http", "victim.com", 80, "/api/\xc0\xae\xc0\xae/secret", "/api/%c0%ae%c0%ae/secret", "%c0%ae%c0%ae"}},
+		{"http://victim.com/api/%ff/x", Target{"http", "victim.com", 80, "/api/\xff/x", "/api/%ff/x", "%ff"}},
+		{"http://victim.com/api/x%00.xml", Target{"http", "victim.com", 80, "/api/x\x00.xml", "/api/x%00.xml", "%00"}},
+		{"http://x/sub/dir/../../secret", Target{"http", "x", 80, "/secret", "/sub/dir/../../secret", ""}},
+		{"http://x/../../etc", Target{"http", "x", 80, "/etc", "/../../etc", ""}},
+		{"tcp://0.0.0.0:4502", Target{"tcp", "0.0.0.0", 4502, "", "", ""}},
+		{"xmlsocket://Socks.Example.com:843", Target{"xmlsocket", "socks.example.com", 843, "", "", ""}},
+		{"xmlsocket://h:507/", Target{"xmlsocket", "h", 507, "", "", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -85,7 +85,9 @@ type Scope struct {
 // IsZero reports whether the scope is unset.
 func (s Scope) IsZero() bool { return s == Scope{} }
 
-// Contains reports whether the target is governed by the scope.
+// Contains reports whether the target is governed by the scope. A
+// directory narrower than the site never contains a target whose path is
+// ambiguous (Target.Ambiguity): the server may serve another one.
 func (s Scope) Contains(t Target) bool {
 	if s.IsZero() {
 		return true
@@ -96,7 +98,10 @@ func (s Scope) Contains(t Target) bool {
 	if t.IsSocket() || t.Scheme != s.Scheme || t.Host != s.Host || t.Port != s.Port {
 		return false
 	}
-	return s.Dir == "" || strings.HasPrefix(t.Path, s.Dir)
+	if s.Dir == "" || s.Dir == "/" {
+		return true
+	}
+	return t.Ambiguity == "" && strings.HasPrefix(t.Path, s.Dir)
 }
 
 func (s Scope) String() string {
@@ -337,6 +342,11 @@ const (
 	// PathCharacters: Rule grants the target, but its raw path breaks the
 	// path-character rule.
 	PathCharacters
+	// Malformed: the request cannot be judged, because a method or request
+	// header name is not an HTTP token (Request.Validate); Detail says
+	// which. No rule is consulted. A proxy can tell such a request from
+	// one the policy denies.
+	Malformed
 )
 
 var codeNames = [...]string{
@@ -355,6 +365,7 @@ var codeNames = [...]string{
 	HeaderNotAllowed: "header-not-allowed",
 	NotGranted:       "not-granted",
 	PathCharacters:   "path-characters",
+	Malformed:        "malformed-request",
 }
 
 // String returns a short stable name for the code, such as "not-granted".
@@ -457,7 +468,13 @@ func (d Decision) Reason() string {
 	case Disabled:
 		return fmt.Sprintf("%s grants nothing: %s", sourceOr(d.Source, "the policy file"), d.Detail)
 	case OutOfScope:
-		return fmt.Sprintf("%s governs %s, not %s", sourceOr(d.Source, "the policy"), d.Detail, req.Target)
+		s := fmt.Sprintf("%s governs %s, not %s", sourceOr(d.Source, "the policy"), d.Detail, req.Target)
+		if req.Target.Ambiguity != "" {
+			s += ambiguous(req.Target)
+		}
+		return s
+	case Malformed:
+		return "the request is malformed and is refused before any rule is consulted: " + d.Detail
 	case RuntimeLimit:
 		return d.Detail
 	case NoCaller:
@@ -488,8 +505,10 @@ func (d Decision) Reason() string {
 		what := req.Target.Path
 		if req.Target.IsSocket() {
 			what = fmt.Sprintf("port %d", req.Target.Port)
+		} else if req.Target.Ambiguity != "" {
+			what += ambiguous(req.Target)
 		} else if req.Target.RawPath != "" && req.Target.RawPath != req.Target.Path {
-			what = fmt.Sprintf("%s (%q read unescaped and without dot-segments)", what, req.Target.RawPath)
+			what = fmt.Sprintf("%s (%s read unescaped and without dot-segments)", what, Quote(req.Target.RawPath))
 		}
 		return fmt.Sprintf("%s%s admits %s but does not grant %s%s", rule, in, who, what, d.Detail)
 	case PathCharacters:
@@ -500,6 +519,19 @@ func (d Decision) Reason() string {
 		return fmt.Sprintf("%s%s grants %s by %s, but the raw path contains %s, which the path-character rule forbids", rule, in, raw, d.Grant, d.Detail)
 	}
 	return "no decision"
+}
+
+// AmbiguousLocation says why a policy file found at loc, whose path is
+// ambiguous (Target.Ambiguity), grants nothing: where the file lies, and
+// so what it governs, depends on how the server decoded its URL. The
+// format packages' Compile sets it as Policy.Disabled.
+func AmbiguousLocation(loc Target) string {
+	return fmt.Sprintf("its location's path %s holds %s, which servers decode differently, so the directory it governs is not known", Quote(loc.RawPath), loc.Ambiguity)
+}
+
+// ambiguous explains why an ambiguous target path is outside a scope.
+func ambiguous(t Target) string {
+	return fmt.Sprintf(" (the path %s holds %s, which servers decode differently, so it lies outside every scope narrower than the whole site)", Quote(t.RawPath), t.Ambiguity)
 }
 
 func sourceOr(src, alt string) string {
@@ -523,8 +555,10 @@ func Deny(req Request, code Code, runtime, source, detail string) Decision {
 	return Decision{Code: code, Runtime: runtime, Source: source, Detail: detail, Request: req}
 }
 
-// Decide judges the request against the policy alone: the target must be
-// within the policy's Scope and within the runtime's limits, and the first
+// Decide judges the request against the policy alone: a malformed request
+// (see Request.Validate) is refused with the code Malformed before any
+// rule is consulted; the target must be within the policy's Scope and
+// within the runtime's limits, and the first
 // rule that admits the caller, the method, every header and the target
 // decides. When no rule does, the denial names the rule that came closest
 // and what it lacked.
@@ -535,6 +569,10 @@ func Deny(req Request, code Code, runtime, source, detail string) Decision {
 func (p *Policy) Decide(req Request) Decision {
 	d := Decision{Source: p.Source, Runtime: p.Runtime, Request: req}
 	o, t := &req.Origin, &req.Target
+	if bad, refused := Refuse(req, p.Runtime); refused {
+		bad.Source = p.Source
+		return bad
+	}
 	if p.Disabled != "" {
 		d.Code, d.Detail = Disabled, p.Disabled
 		return d
@@ -702,7 +740,7 @@ func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
 	} else {
 		sameKind = len(r.Paths) > 0
 		for i := range r.Paths {
-			if r.Paths[i].Contains(t.Path) {
+			if r.Paths[i].Covers(t) {
 				grant, grants = &r.Paths[i], true
 				break
 			}

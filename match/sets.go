@@ -291,6 +291,19 @@ func (s PathScope) Contains(path string) bool {
 	return strings.HasSuffix(s.Path, "/") || path[len(s.Path)] == '/'
 }
 
+// Covers reports whether the scope grants the HTTP(S) target t: it
+// contains t.Path, and when the path is ambiguous (Target.Ambiguity) the
+// scope is the whole site, "/" and everything below.
+func (s PathScope) Covers(t *Target) bool {
+	if t.Ambiguity != "" && !s.WholeSite() {
+		return false
+	}
+	return s.Contains(t.Path)
+}
+
+// WholeSite reports whether the scope is "/" and everything below it.
+func (s PathScope) WholeSite() bool { return s.Path == "/" && s.Subpaths }
+
 func (s PathScope) describe() string {
 	if s.Text != "" {
 		return s.Text

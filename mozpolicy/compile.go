@@ -31,7 +31,8 @@ type CompileOptions struct {
 //     names no type is admitted only by "any";
 //   - from is compiled by ParseFrom;
 //   - to limits the rule to that directory, relative to the file's own,
-//     after percent-decoding and dot-segment removal of the target's path,
+//     on the path the server will serve (see package match: a path whose
+//     meaning depends on the server's decoding is outside every to),
 //     and subject to the path-character rule (a target whose raw path holds
 //     '%', "./" or ".." is denied by a rule with to); without to the rule
 //     covers everything the file governs;
@@ -57,6 +58,10 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 		path := match.RemoveDotSegments(loc.Path)
 		dir = path[:strings.LastIndexByte(path, '/')+1]
 		mp.Scope = match.Scope{Scheme: loc.Scheme, Host: loc.Host, Port: loc.Port, Dir: dir}
+		if loc.Ambiguity != "" {
+			mp.Disabled = match.AmbiguousLocation(loc)
+			return mp
+		}
 	}
 	for i := range p.Allow {
 		r, why := p.Allow[i].rule(dir)

@@ -127,6 +127,12 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 	switch {
 	case r.Fetch == nil:
 		return res, errors.New("mozpolicy: Resolver.Fetch is nil")
+	}
+	if d, refused := match.Refuse(req, "mozilla"); refused {
+		res.Decision = d
+		return res, nil
+	}
+	switch {
 	case t.IsSocket():
 		res.Decision = match.Deny(req, match.RuntimeLimit, "mozilla", "", fmt.Sprintf("the Mozilla draft governs HTTP and HTTPS only; it grants no sockets such as %s", t))
 		return res, nil

@@ -231,3 +231,24 @@ func TestFS(t *testing.T) {
 		assert.ErrorIs(t, err, fs.ErrNotExist, u)
 	}
 }
+
+// TestResolverAmbiguousPaths: a delegated file governs its directory only;
+// a target that a server may decode into a path outside it (here /admin)
+// is not governed by it, and so is denied.
+func TestResolverAmbiguousPaths(t *testing.T) {
+	r := &Resolver{Fetch: FS(site(map[string]string{
+		"/cross-domain-policy.xml":       delegateAll,
+		"/users/cross-domain-policy.xml": allowAll,
+	}))}
+	const host = "http://www.company.com"
+	assert.True(t, decide(t, r, "http://evil.example/", host+"/users/feed.xml", "").Decision.Allowed)
+	for _, target := range []string{
+		"/users/x%2f..%2f..%2fadmin",
+		"/users/..%5cadmin",
+		"/users/%252e%252e/admin",
+		"/users/%c0%ae%c0%ae/admin",
+	} {
+		res := decide(t, r, "http://evil.example/", host+target, "")
+		assert.False(t, res.Decision.Allowed, "%s: %s", target, res.Decision)
+	}
+}

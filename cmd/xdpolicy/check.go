@@ -140,6 +140,11 @@ func (c *cli) check(cmd *command, args []string) int {
 		return c.usageError(cmd, "%v", err)
 	}
 	req.Method, req.Headers, req.Type = f.method, f.headers, f.typ
+	if err := req.Validate(); err != nil {
+		// A name that is not a token is a malformed request, refused
+		// before any rule: a usage error, not a denial.
+		return c.usageError(cmd, "%v", err)
+	}
 	if f.typ != "" && !slices.Contains(mozpolicy.RequestTypes, f.typ) {
 		return c.usageError(cmd, "-type %q is not a service type of the Mozilla draft; want xml, soap, load or save (case-sensitive)", f.typ)
 	}

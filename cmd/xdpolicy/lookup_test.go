@@ -170,3 +170,67 @@ func TestLookupUsage(t *testing.T) {
 		assert.Contains(t, stderr, tt.stderr, tt.args)
 	}
 }
+
+// TestCheckMalformedNames: a header or method name that is not an HTTP
+// token is a usage error naming it, never judged by a prefix against a
+// grant (the example policy grants X-API-*).
+func TestCheckMalformedNames(t *testing.T) {
+	base := []string{"check", "-origin", "http://app.example.net/app.xap", "-target", "http://api.example.com/data/x"}
+	file := filepath.Join("..", "..", "testdata", "examples", "clientaccesspolicy.xml")
+	code, stdout, stderr := runCLI(append(base, "-method", "POST", "-header", "X-API-Key", file)...)
+	assert.Equal(t, 0, code, stdout+stderr)
+
+	for _, tt := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"-method", "POST", "-header", "X-API-Key,Authorization"},
+			`request header "X-API-Key,Authorization" is not an HTTP token (RFC 9110): it contains ","; give each name on its own`},
+		{[]string{"-header", "X-API-Key\r\nAuthorization: Basic x"}, `request header "X-API-Key\r\nAuthorization: Basic x" is not an HTTP token`},
+		{[]string{"-header", "X-API-\x00Cookie"}, `it contains '\x00'`},
+		{[]string{"-method", "GET /admin"}, `method "GET /admin" is not an HTTP token (RFC 9110): it contains ' '`},
+	} {
+		for _, withFile := range []bool{true, false} {
+			args := append(append([]string(nil), base...), tt.args...)
+			if withFile {
+				args = append(args, file)
+			} else {
+				args = append(args, "-site", t.TempDir()) // a lookup refuses before fetching
+			}
+			code, stdout, stderr := runCLI(args...)
+			assert.Equal(t, 2, code, "%q: %s%s", tt.args, stdout, stderr)
+			assert.Empty(t, stdout)
+			assert.Contains(t, stderr, tt.stderr)
+		}
+	}
+}
+
+// TestCheckFlashPathEscapes: under a master that lets other files count,
+// a non-master file governs its own directory only; a target that a
+// browser or a server reads as a path outside it is not governed by it.
+func TestCheckFlashPathEscapes(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "crossdomain.xml"), []byte(`<cross-domain-policy><site-control permitted-cross-domain-policies="all"/></cross-domain-policy>`), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "api"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "api", "crossdomain.xml"), []byte(`<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`), 0o644))
+	check := func(target string) (int, string) {
+		code, stdout, stderr := runCLI("check", "-v", "-site", dir, "-runtime", "flash", "-policy-file", "http://victim.com/api/crossdomain.xml",
+			"-origin", "http://evil.example/x.swf", "-target", target)
+		return code, stdout + stderr
+	}
+	code, out := check("http://victim.com/api/data.xml")
+	assert.Equal(t, 0, code, out)
+	for _, target := range []string{
+		`http://victim.com/api/..\secret`,
+		`http://victim.com/api/..%5csecret`,
+		`http://victim.com/api/%252e%252e/secret`,
+		`http://victim.com/api/%c0%ae%c0%ae/secret`,
+		`http://victim.com/api/%2e%2e/secret`,
+		`http://victim.com/api/x%2f..%2f..%2fsecret`,
+	} {
+		code, out := check(target)
+		assert.Equal(t, 1, code, "%s: %s", target, out)
+		assert.Contains(t, out, "deny: ", target)
+		assert.Contains(t, out, "http://victim.com/api/crossdomain.xml (status 200, text/xml; charset=utf-8): does not grant (out-of-scope)", target)
+	}
+}
