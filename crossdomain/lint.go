@@ -31,14 +31,28 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 			add(sc.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.7", "site-control in a %s is ignored: only the master's counts", k)
 			continue
 		}
-		switch m, _ := ParseMetaPolicy(v); m {
-		case PermitAll, PermitByContentType, PermitByFTPFilename:
-			if k.Socket() && m == PermitAll {
-				break // the socket default; port policies need it
-			}
+		switch m, _ := ParseMetaPolicy(v); {
+		case k.Socket() && (m == PermitByContentType || m == PermitByFTPFilename):
+			// What the socket lookup does: only port 843's file counts.
+			add(sc.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 5",
+				"site-control %q means nothing for sockets: Flash Player reads it as master-only here, so no other port's policy counts", v)
+		case m == PermitAll && k.Socket():
+			// The socket default; port policies need it.
+		case m == PermitAll, m == PermitByContentType, m == PermitByFTPFilename:
 			add(sc.Pos, match.FindingPermissiveSiteControl, match.Medium, "SPEC.md 1.7, 4",
 				"site-control %q lets other policy files on the site grant access; anyone who can place a file there can open the site", v)
 		}
+	}
+	if off := p.off(k); off != "" {
+		// Flash Player uses nothing of a master under none: every grant
+		// is dead, and what it would open is moot.
+		for _, a := range p.AllowAccessFrom {
+			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 5", "this allow-access-from is never used: %s", off)
+		}
+		for _, h := range p.AllowHTTPRequestHeadersFrom {
+			add(h.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 5", "this allow-http-request-headers-from is never used: %s", off)
+		}
+		return fs.List
 	}
 	for _, a := range p.AllowAccessFrom {
 		d := strings.TrimSpace(a.Domain)
@@ -82,6 +96,18 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 		}
 	}
 	return fs.List
+}
+
+// off says why a master of kind k grants nothing under its own
+// site-control (a meta-policy of none), or returns "".
+func (p *Policy) off(k Kind) string {
+	if !k.IsMaster() {
+		return ""
+	}
+	if m, from := p.MetaPolicy(); m == PermitNone {
+		return fmt.Sprintf("the site-control permitted-cross-domain-policies=%s at %s makes the meta-policy none, which switches this master off", match.Quote(from.PermittedCrossDomainPolicies), from.Pos)
+	}
+	return ""
 }
 
 // lintDomain reports wildcards and domains that never match.

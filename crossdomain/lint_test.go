@@ -41,6 +41,25 @@ func TestLint(t *testing.T) {
 		{"site-control by-content-type", Master, `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/></cross-domain-policy>`,
 			[]string{"permissive-site-control medium 1:22"}},
 		{"site-control all is a socket master's default", SocketMaster, `<cross-domain-policy><site-control permitted-cross-domain-policies="all"/></cross-domain-policy>`, nil},
+		// Under none the master grants nothing (Compile disables it): its
+		// grants are dead, whatever they would open.
+		{"grants under site-control none", Master, `<cross-domain-policy>
+<site-control permitted-cross-domain-policies="none"/>
+<allow-access-from domain="*"/>
+<allow-http-request-headers-from domain="*" headers="*"/>
+</cross-domain-policy>`, []string{"dead-entry info 3:1", "dead-entry info 4:1"}},
+		{"grants under an unknown site-control (read as none)", Master, `<cross-domain-policy><site-control permitted-cross-domain-policies="None"/><allow-access-from domain="a.example"/></cross-domain-policy>`,
+			[]string{"dead-entry info 1:76"}},
+		{"a socket master under none", SocketMaster, `<cross-domain-policy><site-control permitted-cross-domain-policies="none"/><allow-access-from domain="*" to-ports="*"/></cross-domain-policy>`,
+			[]string{"dead-entry info 1:76"}},
+		{"none in a non-master is ignored, so its grants count", NonMaster, `<cross-domain-policy><site-control permitted-cross-domain-policies="none"/><allow-access-from domain="*"/></cross-domain-policy>`,
+			[]string{"dead-entry info 1:22", "open-access high 1:76"}},
+		// A socket master reads by-content-type and by-ftp-filename as
+		// master-only: not permissive, and the value means nothing.
+		{"by-content-type in a socket master", SocketMaster, `<cross-domain-policy><site-control permitted-cross-domain-policies="by-content-type"/></cross-domain-policy>`,
+			[]string{"dead-entry info 1:22"}},
+		{"by-ftp-filename in a socket master", SocketMaster, `<cross-domain-policy><site-control permitted-cross-domain-policies="by-ftp-filename"/></cross-domain-policy>`,
+			[]string{"dead-entry info 1:22"}},
 		{"public-suffix wildcard", Master, `<cross-domain-policy><allow-access-from domain="*.co.uk"/></cross-domain-policy>`,
 			[]string{"suffix-wildcard high 1:22"}},
 		{"public-suffix wildcard with a scheme", Master, `<cross-domain-policy><allow-access-from domain="https://*.github.io"/></cross-domain-policy>`,

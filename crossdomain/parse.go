@@ -179,8 +179,8 @@ func (r *reader) siteControl(e *xmldoc.Element, before int) SiteControl {
 	default:
 		if _, err := ParseMetaPolicy(sc.PermittedCrossDomainPolicies); err != nil {
 			r.Ignore(e.Pos, reading.CodeInvalidValue, "site-control permitted-cross-domain-policies=%q is not none, master-only, by-content-type, by-ftp-filename or all; %s reads it as none, which disables every policy file of the site, this one included", sc.PermittedCrossDomainPolicies, runtime)
-		} else if sc.PermittedCrossDomainPolicies == "by-content-type" && r.kind.Socket() {
-			r.Ignore(e.Pos, reading.CodeInvalidValue, "site-control by-content-type is for HTTP; a socket policy takes none, master-only or all")
+		} else if v := sc.PermittedCrossDomainPolicies; r.kind.Socket() && (v == "by-content-type" || v == "by-ftp-filename") {
+			r.Ignore(e.Pos, reading.CodeInvalidValue, "site-control %s means nothing for sockets; a socket policy takes none, master-only or all, and %s reads it as master-only", v, runtime)
 		}
 	}
 	if before > 0 {

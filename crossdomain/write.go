@@ -27,7 +27,8 @@ func (e *ValidationError) Error() string {
 // Flash Player would ignore or read otherwise than written: domains that
 // never match, secure values other than true and false, malformed
 // to-ports, header rules without headers, unknown or repeated
-// site-control values. It does not know where the file will be served;
+// site-control values, grants under a site-control of none (which
+// switches a master off). It does not know where the file will be served;
 // ValidateFor adds the checks of one kind of file.
 func (p *Policy) Validate() error { return p.validate(Master, false) }
 
@@ -42,12 +43,19 @@ func (p *Policy) validate(k Kind, byKind bool) error {
 	if len(p.SiteControl) > 1 {
 		add("%d site-control elements; the format has one", len(p.SiteControl))
 	}
+	unknown := false
 	for _, sc := range p.SiteControl {
 		if _, err := ParseMetaPolicy(sc.PermittedCrossDomainPolicies); err != nil {
 			add("site-control: %v", err)
+			unknown = true
 		}
 		if byKind && !k.IsMaster() {
 			add("site-control in a %s is ignored", k)
+		}
+	}
+	if m, _ := p.MetaPolicy(); m == PermitNone && k.IsMaster() && !unknown {
+		if n := len(p.AllowAccessFrom) + len(p.AllowHTTPRequestHeadersFrom); n > 0 {
+			add("site-control none switches the master off, so its %d grant%s would never be used; remove %s, or the site-control", n, map[bool]string{true: "s"}[n > 1], map[bool]string{true: "them", false: "it"}[n > 1])
 		}
 	}
 	checkSecure := func(what, v string) {

@@ -75,6 +75,19 @@ func TestValidate(t *testing.T) {
 	http := &Policy{SiteControl: []SiteControl{{PermittedCrossDomainPolicies: "all"}}, AllowAccessFrom: []AllowAccessFrom{{Domain: "*", ToPorts: "80"}}}
 	require.ErrorAs(t, http.ValidateFor(NonMaster), &ve)
 	assert.Len(t, ve.Problems, 2)
+
+	// Grants under none would never be used: Marshal refuses them, as
+	// other generators do; none alone is a fine master.
+	off := &Policy{SiteControl: []SiteControl{{PermittedCrossDomainPolicies: "none"}}, AllowAccessFrom: []AllowAccessFrom{{Domain: "*"}}}
+	_, err = off.Marshal()
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, []string{"site-control none switches the master off, so its 1 grant would never be used; remove it, or the site-control"}, ve.Problems)
+	require.ErrorAs(t, off.ValidateFor(SocketMaster), &ve)
+	require.ErrorAs(t, off.ValidateFor(NonMaster), &ve)
+	assert.Equal(t, []string{"site-control in a non-master policy is ignored"}, ve.Problems, "the grants of a non-master count")
+	off.AllowAccessFrom = nil
+	_, err = off.Marshal()
+	require.NoError(t, err)
 }
 
 // roundTrip checks parse-write-parse for b under kind k; shared with the

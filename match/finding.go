@@ -138,8 +138,10 @@ access when you can.`},
 	{FindingDeadEntry, Info, "an entry the runtime never uses",
 		`A pattern that never matches, Flash to-ports in an HTTP policy (or
 none in a socket policy), site-control outside a master, a header Flash
-Player never sends. Remove or fix it; it misleads whoever reads the
-file.`},
+Player never sends, a grant in a master whose site-control is none
+(which switches the file off), site-control by-content-type or
+by-ftp-filename in a socket master (read as master-only there). Remove
+or fix it; it misleads whoever reads the file.`},
 	{FindingIgnoredFile, Info, "a policy file the runtime never uses",
 		`Found where a runtime looks, but not used: rejected by its reading,
 redirected where the runtime does not follow, served with a type it

@@ -122,3 +122,31 @@ func TestLintSARIF(t *testing.T) {
 func jsonPos(r *sarifRegion) string {
 	return match.Pos{Line: r.StartLine, Col: r.StartColumn}.String()
 }
+
+// TestLintAgreesWithCheck: what lint reports about a file is what check
+// decides with it. A master under site-control none grants nothing, so its
+// grants are dead entries; a socket master reads by-content-type and
+// by-ftp-filename as master-only, which is not permissive.
+func TestLintAgreesWithCheck(t *testing.T) {
+	off := writeFile(t, "crossdomain.xml", `<cross-domain-policy>
+  <site-control permitted-cross-domain-policies="none"/>
+  <allow-access-from domain="*"/>
+</cross-domain-policy>`)
+	code, stdout, stderr := runCLI("check", "-origin", "http://evil.example/x.swf", "-target", "http://victim.example/data", off)
+	assert.Equal(t, 1, code, stdout+stderr)
+	for _, args := range [][]string{{"lint"}, {"lint", "-strict"}} {
+		code, stdout, stderr = runCLI(append(args, "-fail-on", "info", off)...)
+		assert.Equal(t, 1, code, "%v: %s%s", args, stdout, stderr)
+		assert.Contains(t, stdout, `crossdomain.xml:3:3: info: dead-entry: this allow-access-from is never used: the site-control permitted-cross-domain-policies="none" at 2:3 makes the meta-policy none, which switches this master off`)
+		assert.NotContains(t, stdout, "open-access")
+	}
+
+	for _, v := range []string{"by-content-type", "by-ftp-filename"} {
+		sock := writeFile(t, "socket.xml", `<cross-domain-policy><site-control permitted-cross-domain-policies="`+v+`"/><allow-access-from domain="a.example" to-ports="5000"/></cross-domain-policy>`)
+		code, stdout, stderr = runCLI("lint", "-socket", sock)
+		assert.Equal(t, 0, code, stdout+stderr)
+		assert.Contains(t, stdout, "socket.xml:1:22: warning: site-control "+v+" means nothing for sockets; a socket policy takes none, master-only or all, and Flash Player reads it as master-only")
+		assert.Contains(t, stdout, "info: dead-entry: site-control \""+v+"\" means nothing for sockets: Flash Player reads it as master-only here")
+		assert.NotContains(t, stdout, "permissive-site-control")
+	}
+}
