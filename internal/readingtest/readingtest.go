@@ -71,3 +71,28 @@ func Seeds(tb testing.TB, vectors string, globs ...string) (files, sockets [][]b
 	}
 	return files, sockets
 }
+
+// Choices draws choices from fuzz bytes, for targets that build random
+// policies and requests: each choice takes one byte; past the end every
+// choice is the first.
+type Choices struct{ B []byte }
+
+// Pick returns a number in [0, n).
+func (c *Choices) Pick(n int) int {
+	if len(c.B) == 0 || n <= 1 {
+		return 0
+	}
+	b := c.B[0]
+	c.B = c.B[1:]
+	return int(b) % n
+}
+
+// Of returns one of items.
+func (c *Choices) Of(items ...string) string { return items[c.Pick(len(items))] }
+
+// Flag returns true or false.
+func (c *Choices) Flag() bool { return c.Pick(2) == 1 }
+
+// MalformedNames are method or header names no runtime can send: each
+// makes a request every policy of every runtime refuses.
+var MalformedNames = []string{"X-A\r\nAuthorization: x", "X-A,X-B", "X-\x00A", "", "X A", "X-A:", "X-Ä"}
