@@ -178,6 +178,11 @@ type File struct {
 	failed, flashFailed string
 }
 
+// Unread says why the file could not be read as sent (a timeout, a TLS
+// failure, a 5xx, a body cut short...), or returns "" when the site
+// answered, refusals and 404s included. The text is fit to print.
+func (f *File) Unread() string { return f.failed }
+
 // Reading is what one runtime made of a file.
 type Reading struct {
 	Runtime string
