@@ -60,13 +60,22 @@ without X-Permitted-Cross-Domain-Policies, a file no runtime uses ('xdpolicy
 help findings' explains each code). Then one verdict line per runtime: what
 callers from other sites may reach.
 
+A file that could not be read (a timeout, a reset, a TLS failure, status 408,
+429 or 5xx, a body cut short or over the size limit) is not a missing file:
+when a runtime would read it, that runtime's verdict is "unknown: URL could not
+be read (why)", followed by what the files that were read grant; -json gives
+the reason in the verdict's "Unknown" (and the file's in "unread"), and the
+site's heading and progress line say "incomplete". A 404, a 410 or a refused
+connection (no HTTPS server, no socket policy server) is an answer.
+
 With several sites, audit runs -parallel of them at once, prints the reports
 in the order given, and shows progress on standard error (-q hides it).
 -json prints one object per site per line instead.
 
 audit exits 0 when no finding reaches -fail-on (default low: info findings,
 dead entries and ignored files, do not fail), 1 when one does, and 2 when a
-site could not be audited (no HTTP answer at all) or on usage errors.
+site could not be audited (no HTTP answer at all) or only in part (a verdict
+is unknown), whatever its findings, or on usage errors.
 
 Example:
 
@@ -101,6 +110,7 @@ type auditFile struct {
 	MetaPolicy   string         `json:"meta_policy,omitempty"`
 	Final        string         `json:"final,omitempty"`
 	Error        string         `json:"error,omitempty"`
+	Unread       string         `json:"unread,omitempty"`
 	Found        bool           `json:"found"`
 	Readings     []auditReading `json:"readings"`
 	Findings     []auditFinding `json:"findings"`
@@ -123,7 +133,7 @@ func jsonSite(s *audit.Site) auditSite {
 	}
 	for _, f := range s.Files {
 		jf := auditFile{URL: f.URL, Status: f.Status, ContentType: f.ContentType, CacheControl: f.CacheControl,
-			MetaPolicy: f.MetaPolicy, Final: f.Final, Found: f.Found, Readings: []auditReading{}, Findings: jsonFindings(f.Findings)}
+			MetaPolicy: f.MetaPolicy, Final: f.Final, Unread: f.Unread(), Found: f.Found, Readings: []auditReading{}, Findings: jsonFindings(f.Findings)}
 		if f.Err != nil {
 			jf.Error = f.Err.Error()
 		}
@@ -235,8 +245,8 @@ func (c *cli) audit(cmd *command, args []string) int {
 			exit = exitUsage
 			continue
 		}
-		if r.site.Err != nil {
-			exit = exitUsage
+		if r.site.Err != nil || len(r.site.Unknown()) > 0 {
+			exit = exitUsage // not audited, or not whole: never a pass
 		} else if w := r.site.Worst(); w != 0 && w >= failOn && exit == exitOK {
 			exit = exitNo
 		}
@@ -256,7 +266,8 @@ func (c *cli) audit(cmd *command, args []string) int {
 	return exit
 }
 
-// summary is a site's progress line.
+// summary is a site's progress line. A site with an unknown verdict is
+// "incomplete", never "no findings".
 func summary(rep *audit.Site, err error) string {
 	switch {
 	case err != nil:
@@ -265,10 +276,21 @@ func summary(rep *audit.Site, err error) string {
 		return "error: " + rep.Err.Error()
 	}
 	n := len(rep.Findings())
-	if n == 0 {
-		return "no findings"
+	found := "no findings"
+	if n > 0 {
+		found = fmt.Sprintf("%d finding%s, worst %s", n, plural(n), rep.Worst())
 	}
-	return fmt.Sprintf("%d finding%s, worst %s", n, plural(n), rep.Worst())
+	if u := rep.Unknown(); len(u) > 0 {
+		if n == 0 {
+			found += " in what was read"
+		}
+		who := u[len(u)-1]
+		if len(u) > 1 {
+			who = strings.Join(u[:len(u)-1], ", ") + " and " + who
+		}
+		return fmt.Sprintf("incomplete: %s unknown; %s", who, found)
+	}
+	return found
 }
 
 func plural(n int) string {
@@ -322,12 +344,12 @@ func printSite(w io.Writer, s *audit.Site) {
 		if o, ok := originOf(f.URL); ok && silent[o] {
 			if !said[o] {
 				said[o] = true
-				fmt.Fprintf(w, "  %s: no answer: %v\n", o, fetch.Cause(f.Err))
+				fmt.Fprintf(w, "  %s: %s\n", o, unanswered(f))
 			}
 			continue
 		}
 		fmt.Fprintf(w, "  %s: %s\n", f.URL, fileStatus(f))
-		if f.Err != nil && f.Status == 0 {
+		if f.Err != nil || f.Unread() != "" {
 			continue // the readings would only repeat why
 		}
 		for _, r := range f.Readings {
@@ -355,17 +377,31 @@ func originOf(u string) (string, bool) {
 	return u, true
 }
 
+// unanswered says why nothing came from a location: it could not be
+// read (a timeout, a TLS failure), or nothing listens there.
+func unanswered(f *audit.File) string {
+	if why := f.Unread(); why != "" {
+		return "could not be read: " + why
+	}
+	return "no answer: " + fetch.Cause(f.Err).Error()
+}
+
 // fileStatus describes what answered at a location.
 func fileStatus(f *audit.File) string {
 	switch {
 	case f.Err != nil && f.Status == 0:
-		return "no answer: " + fetch.Cause(f.Err).Error()
+		return unanswered(f)
 	case f.Status == 0:
 		return "socket policy received"
 	}
 	s := fmt.Sprint(f.Status)
-	if f.Status == http.StatusNotFound || f.Status == http.StatusGone {
+	switch {
+	case f.Status == http.StatusNotFound || f.Status == http.StatusGone:
 		return s + ": no file"
+	case f.Err != nil: // the body was not read whole
+		return s + " " + f.ContentType + "; " + unanswered(f)
+	case f.Unread() != "":
+		return s + ": could not be read"
 	}
 	if f.ContentType != "" && f.Status == http.StatusOK {
 		s += " " + f.ContentType

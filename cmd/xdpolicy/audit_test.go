@@ -61,11 +61,16 @@ func auditSites(t *testing.T) (net []string, cacert string) {
 
 func TestAuditEndToEnd(t *testing.T) {
 	net, ca := auditSites(t)
-	// Without -cacert (or -insecure) the test certificate is not trusted.
+	// Without -cacert (or -insecure) the test certificate is not trusted:
+	// the HTTPS files could not be read, so every verdict is unknown, and
+	// the audit is incomplete (exit 2), whatever was found over HTTP.
 	code, stdout, _ := runCLI(append([]string{"audit", "example.com"}, net...)...)
-	assert.Equal(t, 1, code)
-	assert.Contains(t, stdout, "  https://example.com: no answer: ")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stdout, "example.com: incomplete: flash, silverlight and mozilla unknown; 3 findings, worst high\n")
+	assert.Contains(t, stdout, "  https://example.com: could not be read: tls: ")
 	assert.Contains(t, stdout, "certificate")
+	assert.Contains(t, stdout, "    flash: unknown: https://example.com/crossdomain.xml could not be read (tls: ")
+	assert.Contains(t, stdout, "; from what was read, any Flash caller may read everything over HTTP\n")
 
 	code, stdout, stderr := runCLI(append([]string{"audit", "-sockets", "-cacert", ca, "example.com"}, net...)...)
 	assert.Equal(t, 1, code, "high findings fail at the default -fail-on low\n%s\n%s", stdout, stderr)
@@ -247,4 +252,66 @@ func TestAuditCanceled(t *testing.T) {
 	code := runContext(ctx, []string{"audit", "-q", "a.test", "b.test", "c.test"}, nil, &stdout, &stderr)
 	assert.Equal(t, 2, code)
 	assert.Equal(t, 3, strings.Count(stderr.String(), "context canceled"), stderr.String())
+}
+
+// TestAuditUnknown: a site whose /crossdomain.xml answers after the
+// timeout is not clean: Flash's verdict is unknown, -json says why, and
+// audit exits 2. Given the time, the same site has a high finding.
+func TestAuditUnknown(t *testing.T) {
+	srv := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://victim.example/crossdomain.xml": {Status: 200, ContentType: "text/x-cross-domain-policy", Body: auditOpen, Delay: time.Second},
+	}})
+	var net []string
+	for _, ct := range srv.ConnectTo() {
+		net = append(net, "-connect-to", ct)
+	}
+	host, port := srv.Refused()
+	net = append(net, "-connect-to", "::"+host+":"+strconv.Itoa(port)) // no HTTPS server: refused
+
+	code, stdout, stderr := runCLI(append([]string{"audit", "-q", "-timeout", "300ms", "victim.example"}, net...)...)
+	assert.Equal(t, 2, code, "an incomplete audit does not pass\n%s\n%s", stdout, stderr)
+	assert.NotContains(t, stdout, "victim.example: no findings")
+	assert.NotContains(t, stdout, "no Flash caller")
+	for _, want := range []string{
+		"victim.example: incomplete: flash and silverlight unknown; no findings in what was read\n",
+		"  http://victim.example/crossdomain.xml: could not be read: no answer within 300ms\n",
+		"  https://victim.example: no answer: ",
+		"    flash: unknown: http://victim.example/crossdomain.xml could not be read (no answer within 300ms); what Flash callers may reach is not known\n",
+		"    mozilla: no Mozilla-draft caller from another site may read anything over HTTP or HTTPS\n",
+	} {
+		assert.Contains(t, stdout, want)
+	}
+
+	code, stdout, _ = runCLI(append([]string{"audit", "-json", "-timeout", "300ms", "victim.example"}, net...)...)
+	assert.Equal(t, 2, code)
+	var site struct {
+		Verdicts []map[string]string
+		Files    []auditFile
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &site), stdout)
+	require.NotEmpty(t, site.Files)
+	assert.Equal(t, "no answer within 300ms", site.Files[0].Unread)
+	assert.Empty(t, site.Files[1].Unread, "a 404 is an answer")
+	assert.Empty(t, site.Files[3].Unread, "a refused connection is an answer")
+	require.Len(t, site.Verdicts, 3)
+	assert.Equal(t, "flash", site.Verdicts[0]["Runtime"])
+	assert.Equal(t, "http://victim.example/crossdomain.xml could not be read (no answer within 300ms)", site.Verdicts[0]["Unknown"])
+	assert.Contains(t, site.Verdicts[0]["Text"], "unknown: ")
+	_, ok := site.Verdicts[2]["Unknown"]
+	assert.False(t, ok, "a known verdict has no Unknown")
+
+	// No -fail-on makes it pass.
+	code, _, _ = runCLI(append([]string{"audit", "-fail-on", "high", "-timeout", "300ms", "victim.example"}, net...)...)
+	assert.Equal(t, 2, code)
+
+	// Progress does not call the site clean either.
+	_, _, stderr = runCLI(append([]string{"audit", "-timeout", "300ms", "victim.example", "http://victim.example"}, net...)...)
+	assert.Contains(t, stderr, "] victim.example: incomplete: flash and silverlight unknown; no findings in what was read\n")
+
+	// With time enough, the file is read: wide open.
+	code, stdout, stderr = runCLI(append([]string{"audit", "-q", "-timeout", "5s", "victim.example"}, net...)...)
+	assert.Equal(t, 1, code, "%s\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "victim.example: 3 findings, worst high\n")
+	assert.Contains(t, stdout, ": high: open-access: ")
+	assert.Contains(t, stdout, "    flash: any Flash caller may read everything over HTTP\n")
 }

@@ -29,9 +29,11 @@
 // file of each SITE as the runtimes did, over HTTP, HTTPS and (with
 // -sockets) ports 843 and 943, and prints per file what each runtime made
 // of it and the findings, then a verdict per runtime; it exits 1 when a
-// finding reaches -fail-on and 2 when a site answers nothing. serve checks policy files and serves them
-// over HTTP and on the Flash and Silverlight socket policy ports until
-// SIGINT or SIGTERM (exit 0). Usage errors and unreadable input exit 2.
+// finding reaches -fail-on and 2 when a site answers nothing or a verdict
+// is unknown (a file a runtime reads could not be read: a timeout, a TLS
+// failure, a 5xx). serve checks policy files and serves them over HTTP
+// and on the Flash and Silverlight socket policy ports until SIGINT or
+// SIGTERM (exit 0). Usage errors and unreadable input exit 2.
 // Run "xdpolicy help COMMAND" for the flags of each command.
 package main
 

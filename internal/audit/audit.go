@@ -23,12 +23,47 @@
 //     the audit does not know which policy above delegates to it.
 //   - The verdict does not tell callers apart by scheme: anyone can serve
 //     a caller over HTTPS, so secure="true" does not narrow "any caller".
+//   - An audit never reports a site safer than what it read. A file that
+//     could not be read (a timeout, a reset, a TLS failure, status 408,
+//     429 or 5xx, a body cut short or over the size limit) is not a
+//     missing file: when a runtime would read it, that runtime's verdict
+//     is unknown (Verdict.Unknown says which files and why; Text then
+//     says what the files that were read grant, never that no caller may
+//     reach anything). A status that says something (200, 3xx, 404, 410,
+//     403…), a redirect the runtime does not follow, and a refused
+//     connection (nothing listens there: no HTTPS server, no socket
+//     policy server) are answers. A non-200 response whose body could
+//     not be read is still its status: no runtime reads that body.
+//   - Which failures count, per runtime and origin. Flash: the master
+//     /crossdomain.xml, as sent and along its same-host redirects; an
+//     extra path only when the master was read and its meta-policy lets
+//     other files count (all, by-content-type or by-ftp-filename: what a
+//     file not read would have been served as is not known); when the
+//     master was not read, Flash is unknown anyway. Silverlight:
+//     /clientaccesspolicy.xml, and /crossdomain.xml unless
+//     clientaccesspolicy.xml was read and used (a crossdomain.xml read
+//     in place of one that could not be read still shows what it grants).
+//     The Mozilla draft: the root /cross-domain-policy.xml.
+//   - With Sockets, a socket policy server that refuses the connection
+//     answered; any other failure (a silent server, a reply that does not
+//     end, a reset) makes that runtime's verdict unknown and says it is
+//     the sockets that are not known. The runtimes had limits of their
+//     own (Flash Player 3 s, Silverlight 10 s), but the audit does not
+//     count a timeout as "the runtime got nothing either": a server slow
+//     to the auditor once may answer a user's runtime in time, and a
+//     Timeout below the runtime's limit would prove nothing.
+//   - A site where no HTTP location answered at all is not audited
+//     (Site.Err), whatever the failures.
+//   - Error texts in notes and verdicts may carry what a server sent (a
+//     malformed header line, a certificate's names): characters that are
+//     not printable are escaped and each text is clipped.
 package audit
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -36,7 +71,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
@@ -95,6 +133,8 @@ type Site struct {
 	// Err is set when the site could not be audited: no HTTP location
 	// answered at all.
 	Err error
+
+	unread map[string][]*File // per runtime, the files it reads that could not be read
 }
 
 // File is one location asked, and what came of it.
@@ -109,7 +149,9 @@ type File struct {
 	Status                                int
 	ContentType, CacheControl, MetaPolicy string
 	Final                                 string
-	// Err is why nothing answered (a refused port, a timeout).
+	// Err is why nothing answered (a refused port, a timeout), or why
+	// the body of a 200 response was not read whole (then Status and the
+	// headers are those of the response).
 	Err error
 	// Found reports that a file was there: a 200 response (after
 	// same-host redirects) or a socket reply.
@@ -131,7 +173,15 @@ type File struct {
 	siteControl bool
 	// what each runtime compiled, for the verdict (nil when unused)
 	compiled map[string]*match.Policy
+	// why the file could not be read, as sent and as Flash Player read it
+	// (after same-host redirects): "" when the site answered
+	failed, flashFailed string
 }
+
+// Unread says why the file could not be read as sent (a timeout, a TLS
+// failure, a 5xx, a body cut short...), or returns "" when the site
+// answered, refusals and 404s included. The text is fit to print.
+func (f *File) Unread() string { return f.failed }
 
 // Reading is what one runtime made of a file.
 type Reading struct {
@@ -162,6 +212,22 @@ func (r Reading) State() string {
 type Verdict struct {
 	Runtime string
 	Text    string
+	// Unknown, when set, says which files the runtime reads could not
+	// be read, and why: what its callers may reach is then not known, and
+	// Text says what the files that were read grant.
+	Unknown string `json:",omitempty"`
+}
+
+// Unknown returns the runtimes whose verdict is unknown: a file they read
+// could not be read.
+func (s *Site) Unknown() []string {
+	var out []string
+	for _, v := range s.Verdicts {
+		if v.Unknown != "" {
+			out = append(out, v.Runtime)
+		}
+	}
+	return out
 }
 
 // Worst returns the highest level among the site's findings (0 when
@@ -311,28 +377,93 @@ func (cfg Config) get(ctx context.Context, f *File) {
 		}
 		b, err := s.Get(ctx, strings.SplitN(f.URL, "://", 2)[1])
 		f.body, f.Err, f.Found = b, err, err == nil
+		f.failed = failure(nil, err)
 		return
 	}
 	h := fetch.HTTP{Client: cfg.HTTPClient, MaxBytes: cfg.MaxBytes, Timeout: timeout}
-	res, err := h.Get(ctx, f.URL)
+	res, err := answer(h.Get(ctx, f.URL))
+	if res != nil {
+		f.Status, f.ContentType = res.Status, res.ContentType
+		f.CacheControl, f.MetaPolicy = res.Header.Get("Cache-Control"), res.Header.Get(crossdomain.HeaderMetaPolicy)
+	}
+	f.failed = failure(res, err)
 	if err != nil {
-		f.Err = err
+		f.Err, f.flashFailed = err, f.failed
 		return
 	}
 	f.res, f.flash = res, res
-	f.Status, f.ContentType = res.Status, res.ContentType
-	f.CacheControl, f.MetaPolicy = res.Header.Get("Cache-Control"), res.Header.Get(crossdomain.HeaderMetaPolicy)
 	if res.Status >= 300 && res.Status < 400 {
 		h.Redirects = fetch.SameHost
-		f.flash, f.flashEr = h.Get(ctx, f.URL)
+		f.flash, f.flashEr = answer(h.Get(ctx, f.URL))
 		if f.flash != nil {
 			f.Final = f.flash.Final
 		}
 	}
-	f.Found = f.flash != nil && f.flash.Status == http.StatusOK
+	f.flashFailed = failure(f.flash, f.flashEr)
+	f.Found = f.flash != nil && f.flashEr == nil && f.flash.Status == http.StatusOK
 	if f.Found {
 		f.body = f.flash.Body
 	}
+}
+
+// answer drops a body's error from a response whose status is the whole
+// answer (anything but 200: no runtime reads the body of a 404 or a
+// redirect).
+func answer(res *fetch.Response, err error) (*fetch.Response, error) {
+	if err != nil && res != nil && res.Status != http.StatusOK {
+		return res, nil
+	}
+	return res, err
+}
+
+// failure says why a fetch could not be read, or returns "" when what
+// came back is the site's answer: a response whose status says something
+// (any but 408, 429 and 5xx, which say the server could not answer now),
+// a refused connection (nothing listens there), a redirect the runtime
+// does not follow. Anything else is a failure: a timeout, a reset, a TLS
+// failure, a body cut short or over the size limit.
+func failure(res *fetch.Response, err error) string {
+	var re *fetch.RedirectError
+	switch {
+	case err == nil && res != nil:
+		if st := res.Status; st >= 500 || st == http.StatusRequestTimeout || st == http.StatusTooManyRequests {
+			return fmt.Sprintf("status %d", st)
+		}
+		return ""
+	case err == nil, errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &re):
+		return ""
+	}
+	why := clean(fetch.Cause(err).Error())
+	if res != nil && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
+		why = "the body was cut short: " + why
+	}
+	return why
+}
+
+// clean makes an error text fit to print: what servers send may reach it
+// (a malformed header line, a certificate's names), so characters that
+// are not printable are escaped and the text is clipped.
+func clean(s string) string {
+	const most = 200
+	var b strings.Builder
+	for n := 0; s != ""; n++ {
+		if n == most {
+			b.WriteString("…")
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		s = s[size:]
+	}
+	return b.String()
 }
 
 // read has each runtime read the files it looks for, in the order it
@@ -343,18 +474,40 @@ func (s *Site) read(origins []string) {
 		byURL[f.URL] = f
 		f.compiled = map[string]*match.Policy{}
 	}
+	s.unread = map[string][]*File{}
+	unread := func(rt string, f *File, why string) {
+		if why != "" {
+			s.unread[rt] = append(s.unread[rt], f)
+		}
+	}
 	for _, o := range origins {
 		master := byURL[o+crossDomainPath]
 		meta := master.readFlash(crossdomain.Master)
+		unread(Flash, master, master.flashFailed)
 		ca := byURL[o+clientAccessPath]
 		ca.readSilverlight()
 		master.readSilverlightCrossDomain(ca)
-		byURL[o+mozillaPath].readMozilla(true)
+		unread(Silverlight, ca, ca.failed)
+		if ca.compiled[Silverlight] == nil {
+			// Silverlight reads crossdomain.xml when clientaccesspolicy.xml
+			// is missing, rejected or not read.
+			unread(Silverlight, master, master.failed)
+		}
+		moz := byURL[o+mozillaPath]
+		moz.readMozilla(true)
+		unread(Mozilla, moz, moz.failed)
 		for _, f := range s.Files {
 			if f.origin != o || f.path == crossDomainPath || f.path == clientAccessPath || f.path == mozillaPath {
 				continue
 			}
 			f.readExtra(meta)
+			// Under a meta-policy that admits other files, a file not read
+			// may be one that counts, whatever it would have held.
+			if meta != nil {
+				if ok, _ := meta.Admits(crossdomain.ContentType, crossDomainPath); ok {
+					unread(Flash, f, f.flashFailed)
+				}
+			}
 		}
 	}
 	for _, f := range s.Files {
@@ -363,8 +516,10 @@ func (s *Site) read(origins []string) {
 		}
 		if strings.HasPrefix(f.URL, "xmlsocket:") {
 			f.readFlash(crossdomain.SocketMaster)
+			unread(Flash, f, f.failed)
 		} else {
 			f.readSilverlight()
+			unread(Silverlight, f, f.failed)
 		}
 	}
 	for _, f := range s.Files {
@@ -377,17 +532,36 @@ func (f *File) note(rt string, accepted, used bool, format string, args ...any) 
 	f.Readings = append(f.Readings, Reading{Runtime: rt, Accepted: accepted, Used: used, Note: fmt.Sprintf(format, args...)})
 }
 
-// unfetched says why a runtime did not get a file, or "" when it did.
-func (f *File) unfetched(res *fetch.Response, err error) string {
+// unfetched says why a runtime did not get a file, or "" when it did:
+// as sent, or with flash as Flash Player read it, after same-host
+// redirects.
+func (f *File) unfetched(flash bool) string {
+	why, res, err := f.failed, f.res, f.Err
+	if flash {
+		why, res = f.flashFailed, f.flash
+		if err == nil {
+			err = f.flashEr
+		}
+	}
 	switch {
+	case why != "":
+		return "could not be read: " + why
 	case f.Err != nil:
-		return "no answer: " + fetch.Cause(f.Err).Error()
+		return "no answer: " + clean(fetch.Cause(f.Err).Error())
 	case err != nil:
-		return fetch.Cause(err).Error()
+		return clean(fetch.Cause(err).Error()) // a redirect Flash Player does not follow
 	case res == nil:
 		return "no answer"
 	}
 	return ""
+}
+
+// noServer says why a socket policy server did not answer.
+func (f *File) noServer() string {
+	if f.failed != "" {
+		return "could not be read: " + f.failed
+	}
+	return "no socket policy server: " + clean(fetch.Cause(f.Err).Error())
 }
 
 // lint adds the findings of the format's Lint once per file.
@@ -405,7 +579,7 @@ func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
 	const rt = Flash
 	if f.socket {
 		if f.Err != nil {
-			f.note(rt, false, false, "no socket policy server: %s", fetch.Cause(f.Err))
+			f.note(rt, false, false, "%s", f.noServer())
 			return nil
 		}
 		pol, _, err := crossdomain.Parser{Kind: kind}.Parse(f.body)
@@ -448,7 +622,7 @@ func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
 // (nothing for a plain 404) and ok is false.
 func (f *File) readFlashHTTP() (pol *crossdomain.Policy, final match.Target, kind crossdomain.Kind, ok bool) {
 	const rt = Flash
-	if why := f.unfetched(f.flash, f.flashEr); why != "" {
+	if why := f.unfetched(true); why != "" {
 		f.note(rt, false, false, "%s", why)
 		return nil, final, 0, false
 	}
@@ -478,7 +652,7 @@ func (f *File) readFlashHTTP() (pol *crossdomain.Policy, final match.Target, kin
 // Silverlight reads only at the root), or a Mozilla-draft file.
 func (f *File) readExtra(meta *crossdomain.MetaPolicy) {
 	if !f.Found {
-		if why := f.unfetched(f.res, nil); why != "" {
+		if why := f.unfetched(true); why != "" {
 			f.note(Flash, false, false, "%s", why)
 		}
 		return
@@ -532,7 +706,7 @@ func (f *File) readSilverlight() {
 	const rt = Silverlight
 	if f.socket {
 		if f.Err != nil {
-			f.note(rt, false, false, "no socket policy server: %s", fetch.Cause(f.Err))
+			f.note(rt, false, false, "%s", f.noServer())
 			return
 		}
 	} else if why := f.silverlightUnusable(); why != "" {
@@ -562,8 +736,8 @@ func (f *File) readSilverlight() {
 // silverlightUnusable says why Silverlight does not read an HTTP
 // response as a policy ("-" for a plain 404, which needs no note).
 func (f *File) silverlightUnusable() string {
-	if f.res == nil {
-		return f.unfetched(nil, nil)
+	if f.res == nil || f.failed != "" {
+		return f.unfetched(false)
 	}
 	if f.res.Status == http.StatusNotFound {
 		return "-"
@@ -590,6 +764,10 @@ func (f *File) readSilverlightCrossDomain(ca *File) {
 		f.note(rt, true, false, "passed over: Silverlight reads %s first", ca.URL)
 		return
 	}
+	instead := "the missing " + ca.URL
+	if ca.failed != "" {
+		instead = ca.URL + ", which could not be read"
+	}
 	t, _ := match.ParseTarget(f.URL)
 	c := clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: f.URL, Scope: match.Scope{Scheme: t.Scheme, Host: t.Host, Port: t.Port}, PermittedCrossDomainPolicies: f.MetaPolicy})
 	if c.Disabled != "" {
@@ -597,7 +775,7 @@ func (f *File) readSilverlightCrossDomain(ca *File) {
 		return
 	}
 	f.compiled[rt] = c
-	f.note(rt, true, true, "read in place of the missing %s", ca.URL)
+	f.note(rt, true, true, "read in place of %s", instead)
 }
 
 // readMozilla reads a Mozilla-draft file: the root one of an origin, or
@@ -605,8 +783,8 @@ func (f *File) readSilverlightCrossDomain(ca *File) {
 func (f *File) readMozilla(root bool) {
 	const rt = Mozilla
 	switch {
-	case f.res == nil:
-		f.note(rt, false, false, "%s", f.unfetched(nil, nil))
+	case f.res == nil || f.failed != "":
+		f.note(rt, false, false, "%s", f.unfetched(false))
 		return
 	case f.res.Status == http.StatusNotFound || f.res.Status == http.StatusGone:
 		return

@@ -3,8 +3,12 @@ package audit
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -242,4 +246,285 @@ func TestAuditRedirectedMasterHeader(t *testing.T) {
 	require.NotEmpty(t, r)
 	assert.Regexp(t, `^flash accepted, not used: the master policy, switched off: `, r[0])
 	assert.Equal(t, "flash: no Flash caller from another site may read anything over HTTP or HTTPS", verdicts(rep)[0])
+}
+
+// unknownCase is a site where some file a runtime reads could not be
+// read, and what the verdicts must say.
+type unknownCase struct {
+	name  string
+	site  fakesite.Site
+	cfg   Config
+	arg   string
+	trust bool // the client trusts the test certificate (else TLS fails)
+	// want maps each runtime to the start of its verdict, and a piece of
+	// it (the reason, or what was read).
+	want map[string][2]string
+	// check, when set, checks more of the report.
+	check func(t *testing.T, rep *Site)
+}
+
+// TestAuditUnreadable: a file a runtime reads that could not be read
+// (a timeout, a 5xx, a body cut short or over the limit, a TLS failure, a
+// reset) makes that runtime's verdict unknown, and says what the files
+// that were read grant; a 404, a 410 or a refused connection is an answer.
+func TestAuditUnreadable(t *testing.T) {
+	short := Config{Timeout: 300 * time.Millisecond}
+	safeHTTPS := with(policyType, flashSafe, map[string]string{"Cache-Control": "no-cache"})
+	known := func(rt string) [2]string {
+		return [2]string{rt + ": no " + runtimeNames[rt] + " caller from another site may", ""}
+	}
+	reset := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != crossDomainPath {
+			http.NotFound(w, r)
+			return
+		}
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // close with a reset
+		}
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/x-cross-domain-policy\r\nContent-Length: 500\r\n\r\n<cross-domain-policy>")
+		c.Close()
+	})
+	for _, tc := range []unknownCase{{
+		name: "timeout",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":  {Status: 200, ContentType: policyType.ContentType, Body: flashOpen, Delay: 5 * time.Second},
+			"https://site.test/crossdomain.xml": safeHTTPS,
+		}},
+		cfg: short, arg: "site.test", trust: true,
+		want: map[string][2]string{
+			Flash: {"flash: unknown: http://site.test/crossdomain.xml could not be read (no answer within 300ms)",
+				"; from what was read, Flash callers from www.partner.example may read everything over HTTPS"},
+			Silverlight: {"silverlight: unknown: http://site.test/crossdomain.xml could not be read (no answer within 300ms)", ""},
+			Mozilla:     known(Mozilla),
+		},
+		check: func(t *testing.T, rep *Site) {
+			assert.Equal(t, []string{
+				"flash: unknown: http://site.test/crossdomain.xml could not be read (no answer within 300ms); what Flash callers may reach is not known; " +
+					"from what was read, Flash callers from www.partner.example may read everything over HTTPS",
+				"silverlight: unknown: http://site.test/crossdomain.xml could not be read (no answer within 300ms); what Silverlight callers may reach is not known",
+				"mozilla: no Mozilla-draft caller from another site may read anything over HTTP or HTTPS",
+			}, verdicts(rep))
+			assert.Equal(t, []string{
+				"flash rejected: could not be read: no answer within 300ms",
+				"silverlight rejected: could not be read: no answer within 300ms",
+			}, readings(rep.Files[0]))
+			for _, c := range codes(rep) {
+				assert.NotContains(t, c, "http://site.test/", "a file not read has no findings")
+			}
+		},
+	}, {
+		name: "5xx",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":  {Status: 503, ContentType: "text/html", Body: "busy"},
+			"https://site.test/crossdomain.xml": safeHTTPS,
+		}},
+		arg: "site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: unknown: http://site.test/crossdomain.xml could not be read (status 503)", "from what was read, Flash callers from www.partner.example"},
+			Silverlight: {"silverlight: unknown: http://site.test/crossdomain.xml could not be read (status 503)", ""},
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		name: "cut short",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml": with(policyType, flashOpen, map[string]string{"Content-Length": "1000"}),
+		}},
+		arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: unknown: http://site.test/crossdomain.xml could not be read (the body was cut short: unexpected EOF)", ""},
+			Silverlight: {"silverlight: unknown: http://site.test/crossdomain.xml could not be read", ""},
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		name: "over the size limit",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml": with(policyType, flashOpen+strings.Repeat(" ", 200), nil),
+		}},
+		cfg: Config{MaxBytes: 100}, arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: unknown: http://site.test/crossdomain.xml could not be read (over the size limit", ""},
+			Silverlight: {"silverlight: unknown: http://site.test/crossdomain.xml could not be read (over the size limit", ""},
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		name: "reset",
+		site: fakesite.Site{Handlers: map[string]http.Handler{"http://site.test": reset}},
+		arg:  "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: unknown: http://site.test/crossdomain.xml could not be read (", ""},
+			Silverlight: {"silverlight: unknown: http://site.test/crossdomain.xml could not be read (", ""},
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		name: "TLS",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":  with(policyType, flashOpen, nil),
+			"https://site.test/crossdomain.xml": with(policyType, flashOpen, nil),
+		}},
+		arg: "site.test",
+		want: map[string][2]string{
+			Flash: {"flash: unknown: https://site.test/crossdomain.xml could not be read (tls: failed to verify certificate: ",
+				"; from what was read, any Flash caller may read everything over HTTP"},
+			Silverlight: {"silverlight: unknown: https://site.test/clientaccesspolicy.xml could not be read (tls: ",
+				"; from what was read, any Silverlight caller may read everything over HTTP"},
+			Mozilla: {"mozilla: unknown: https://site.test/cross-domain-policy.xml could not be read (tls: ", "what Mozilla-draft callers may reach is not known"},
+		},
+	}, {
+		// Flash follows the redirect and times out; the others read the
+		// redirect as no file.
+		name: "Flash's redirect",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml": {Status: 302, Headers: map[string]string{"Location": "/policy/crossdomain.xml"}},
+			"http://site.test/policy/crossdomain.xml": {Status: 200, ContentType: policyType.ContentType, Body: flashOpen,
+				Delay: 5 * time.Second},
+		}},
+		cfg: short, arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: unknown: http://site.test/crossdomain.xml could not be read (no answer within 300ms)", ""},
+			Silverlight: known(Silverlight),
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		// Silverlight reads clientaccesspolicy.xml and never looks at
+		// crossdomain.xml.
+		name: "Silverlight's clientaccesspolicy.xml read",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":        {Status: 500},
+			"http://site.test/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: silverNamed},
+		}},
+		arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: unknown: http://site.test/crossdomain.xml could not be read (status 500)", ""},
+			Silverlight: {"silverlight: Silverlight callers from https://www.partner.example may read /api and below over HTTP", ""},
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		// Silverlight falls back to crossdomain.xml, read here, but
+		// clientaccesspolicy.xml would come first.
+		name: "Silverlight's clientaccesspolicy.xml not read",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":        with(policyType, flashOpen, nil),
+			"http://site.test/clientaccesspolicy.xml": {Status: 502},
+		}},
+		arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: any Flash caller may read everything over HTTP", ""},
+			Silverlight: {"silverlight: unknown: http://site.test/clientaccesspolicy.xml could not be read (status 502)", "; from what was read, any Silverlight caller may read everything over HTTP"},
+			Mozilla:     known(Mozilla),
+		},
+		check: func(t *testing.T, rep *Site) {
+			assert.Equal(t, []string{
+				"flash used: the master policy (meta-policy master-only)",
+				"silverlight used: read in place of http://site.test/clientaccesspolicy.xml, which could not be read",
+			}, readings(rep.Files[0]))
+			assert.Equal(t, []string{"silverlight rejected: could not be read: status 502"}, readings(rep.Files[1]))
+		},
+	}, {
+		name: "Mozilla's root file",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/cross-domain-policy.xml": {Status: 504},
+		}},
+		arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       known(Flash),
+			Silverlight: known(Silverlight),
+			Mozilla:     {"mozilla: unknown: http://site.test/cross-domain-policy.xml could not be read (status 504); what Mozilla-draft callers may reach is not known", ""},
+		},
+	}, {
+		// Under master-only no other file counts, read or not.
+		name: "an extra path under master-only",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":     with(policyType, flashSafe, nil),
+			"http://site.test/api/crossdomain.xml": {Status: 503},
+		}},
+		cfg: Config{Paths: []string{"/api/crossdomain.xml"}}, arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash:       {"flash: Flash callers from www.partner.example may read everything over HTTP", ""},
+			Silverlight: known(Silverlight), // Silverlight reads only domain="*" in crossdomain.xml
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		name: "an extra path under all",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":     with(policyType, strings.Replace(flashSafe, "master-only", "all", 1), nil),
+			"http://site.test/api/crossdomain.xml": {Status: 503},
+		}},
+		cfg: Config{Paths: []string{"/api/crossdomain.xml"}}, arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash: {"flash: unknown: http://site.test/api/crossdomain.xml could not be read (status 503)",
+				"; from what was read, Flash callers from www.partner.example may read everything over HTTP"},
+			Silverlight: known(Silverlight), // Silverlight reads only domain="*" in crossdomain.xml
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		// A silent socket policy server: Flash's socket part is not
+		// known; Silverlight's port 943 refuses, an answer.
+		name: "a silent socket policy server",
+		site: fakesite.Site{
+			HTTP:           map[string]fakesite.Response{"http://site.test/crossdomain.xml": with(policyType, flashSafe, nil)},
+			SocketHandlers: map[string]func(net.Conn){"site.test:843": func(c net.Conn) { _, _ = io.Copy(io.Discard, c) }},
+		},
+		cfg: Config{Sockets: true, Timeout: 300 * time.Millisecond}, arg: "http://site.test", trust: true,
+		want: map[string][2]string{
+			Flash: {"flash: unknown: xmlsocket://site.test:843 could not be read (the reply did not end within 300ms (0 bytes read)); what Flash callers may reach through sockets is not known",
+				"; from what was read, Flash callers from www.partner.example may read everything over HTTP"},
+			Silverlight: known(Silverlight), // Silverlight reads only domain="*" in crossdomain.xml
+			Mozilla:     known(Mozilla),
+		},
+	}, {
+		// 404, 410 and a refused connection (no HTTPS server, no socket
+		// policy servers) are answers.
+		name: "answers",
+		site: fakesite.Site{HTTP: map[string]fakesite.Response{
+			"http://site.test/crossdomain.xml":         {Status: 404, Body: strings.Repeat("x", 500)},
+			"http://site.test/cross-domain-policy.xml": {Status: 410},
+		}},
+		cfg: Config{Sockets: true, MaxBytes: 100}, arg: "site.test", trust: true,
+		want: map[string][2]string{
+			Flash: known(Flash), Silverlight: known(Silverlight), Mozilla: known(Mozilla),
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fakesite.Start(t, tc.site)
+			cfg := tc.cfg
+			cfg.HTTPClient, cfg.DialContext = srv.Client(), srv.DialContext
+			if !tc.trust {
+				cfg.HTTPClient = &http.Client{Transport: &http.Transport{DialContext: srv.DialContext}}
+			}
+			rep, err := Audit(context.Background(), tc.arg, cfg)
+			require.NoError(t, err)
+			require.NoError(t, rep.Err)
+			got := verdicts(rep)
+			require.Len(t, got, 3)
+			var unknown []string
+			for i, rt := range Runtimes {
+				want := tc.want[rt]
+				assert.True(t, strings.HasPrefix(got[i], want[0]), "%s verdict\n got: %s\nwant: %s…", rt, got[i], want[0])
+				assert.Contains(t, got[i], want[1])
+				v := rep.Verdicts[i]
+				if strings.Contains(want[0], ": unknown: ") {
+					assert.NotContains(t, got[i], "no "+runtimeNames[rt]+" caller", "an unknown verdict says nobody is safe")
+					assert.NotEmpty(t, v.Unknown)
+					assert.True(t, strings.HasPrefix(v.Text, "unknown: "+v.Unknown+"; "), v.Text)
+					unknown = append(unknown, rt)
+				} else {
+					assert.Empty(t, v.Unknown)
+				}
+			}
+			assert.Equal(t, unknown, rep.Unknown())
+			if tc.check != nil {
+				tc.check(t, rep)
+			}
+		})
+	}
+}
+
+func TestClean(t *testing.T) {
+	assert.Equal(t, "malformed MIME header line: \\x1b[31mred\\n", clean("malformed MIME header line: \x1b[31mred\n"))
+	assert.Equal(t, strings.Repeat("é", 200)+"…", clean(strings.Repeat("é", 300)))
+	assert.Equal(t, "bad \\xff byte", clean("bad \xff byte"))
 }

@@ -78,7 +78,10 @@ func list(items []string, keep int) string {
 
 // verdicts sums up, per runtime, what the files it uses grant to callers
 // from other sites: what anyone may reach, then what named callers may,
-// callers with the same grants named together.
+// callers with the same grants named together. When a file the runtime
+// reads could not be read, the verdict is unknown: it says which and
+// why, then what the files that were read grant, never that nobody may
+// reach anything.
 func (s *Site) verdicts(sockets bool) []Verdict {
 	var out []Verdict
 	for _, rt := range Runtimes {
@@ -123,6 +126,27 @@ func (s *Site) verdicts(sockets bool) []Verdict {
 		}
 		for _, what := range whats {
 			parts = append(parts, fmt.Sprintf("%s callers from %s may %s", name, list(who[what], 3), what))
+		}
+		if unread := s.unread[rt]; len(unread) > 0 {
+			var whys []string
+			through := " through sockets"
+			for _, f := range unread {
+				why := f.failed
+				if rt == Flash && !f.socket {
+					why = f.flashFailed
+				}
+				whys = append(whys, fmt.Sprintf("%s could not be read (%s)", f.URL, why))
+				if !f.socket {
+					through = ""
+				}
+			}
+			v := Verdict{Runtime: rt, Unknown: list(whys, len(whys))}
+			v.Text = fmt.Sprintf("unknown: %s; what %s callers may reach%s is not known", v.Unknown, name, through)
+			if len(parts) > 0 {
+				v.Text += "; from what was read, " + strings.Join(parts, "; ")
+			}
+			out = append(out, v)
+			continue
 		}
 		if len(parts) == 0 {
 			what := "read anything over HTTP or HTTPS"

@@ -28,6 +28,9 @@ type Response struct {
 	ContentType string
 	Headers     map[string]string
 	Body        string
+	// Delay holds the answer back this long, or until the client gives
+	// up (for timeouts).
+	Delay time.Duration
 }
 
 // Site describes the made-up servers.
@@ -193,6 +196,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		http.NotFound(w, r)
 		return
+	}
+	if res.Delay > 0 {
+		t := time.NewTimer(res.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	for k, v := range res.Headers {
 		w.Header().Set(k, v)

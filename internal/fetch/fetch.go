@@ -137,6 +137,13 @@ func Cause(err error) error {
 	return err
 }
 
+// RedirectError is the cause of an Error for a redirect the fetch's rule
+// does not follow: to another host, or one too many. The site answered,
+// with a location the runtime reads no policy from.
+type RedirectError struct{ Reason string }
+
+func (e *RedirectError) Error() string { return e.Reason }
+
 // ErrTooLarge is the cause of an Error for a body over the limit.
 var ErrTooLarge = errors.New("over the size limit")
 
@@ -162,9 +169,9 @@ func (h HTTP) Get(ctx context.Context, rawURL string) (*Response, error) {
 		from := via[len(via)-1].URL
 		switch {
 		case !strings.EqualFold(req.URL.Hostname(), from.Hostname()):
-			return fmt.Errorf("redirected to another host, %s; the policy is ignored", req.URL.Redacted())
+			return &RedirectError{fmt.Sprintf("redirected to another host, %s; the policy is ignored", req.URL.Redacted())}
 		case len(via) > MaxRedirects:
-			return fmt.Errorf("more than %d redirects", MaxRedirects)
+			return &RedirectError{fmt.Sprintf("more than %d redirects", MaxRedirects)}
 		}
 		res.Redirected = append(res.Redirected, req.URL.String())
 		return nil

@@ -79,12 +79,17 @@ func TestHTTPGet(t *testing.T) {
 	assert.Equal(t, 200, res.Status)
 	assert.Equal(t, srv.URL+"/ok", res.Final)
 	assert.Len(t, res.Redirected, 5)
+	// Redirects the rule does not follow are a RedirectError: an answer.
+	var re *RedirectError
 	_, err = flash.Get(ctx, srv.URL+"/hop/5")
 	require.ErrorContains(t, err, "more than 5 redirects")
+	assert.ErrorAs(t, err, &re)
 	_, err = flash.Get(ctx, srv.URL+"/loop")
 	require.ErrorContains(t, err, "more than 5 redirects")
+	assert.ErrorAs(t, err, &re)
 	_, err = flash.Get(ctx, srv.URL+"/away")
 	require.ErrorContains(t, err, "redirected to another host, http://other.invalid/ok")
+	assert.ErrorAs(t, err, &re)
 
 	// Without redirects, the 3xx is the answer.
 	res, err = silver.Get(ctx, srv.URL+"/hop/0")
