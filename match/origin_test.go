@@ -2,7 +2,10 @@ package match
 
 import (
 	"errors"
+	"net/url"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
@@ -144,6 +147,70 @@ func FuzzParseOrigin(f *testing.F) {
 		}
 		if _, err := ParseTarget(s); err == nil {
 			_, _ = ParseTarget(s)
+		}
+	})
+}
+
+// referenceServedPath is the path a browser sends for raw, as the WHATWG
+// URL standard's prose says, built from net/url: backslashes become
+// slashes, a segment that is "%2e" in any case pair with dots is a dot
+// segment, net/url's RFC 3986 resolution removes them; then one decoding.
+func referenceServedPath(raw string) (string, bool) {
+	segs := strings.Split(strings.ReplaceAll(raw, `\`, "/"), "/")
+	for i, s := range segs {
+		if d := strings.ReplaceAll(strings.ToLower(s), "%2e", "."); d == "." || d == ".." {
+			segs[i] = d
+		}
+	}
+	p := strings.Join(segs, "/")
+	if p == "" {
+		p = "/"
+	}
+	base := &url.URL{Scheme: "http", Host: "h", Path: "/"}
+	ref, err := url.Parse("http://h" + p)
+	if err != nil {
+		return "", false
+	}
+	resolved := base.ResolveReference(ref).EscapedPath()
+	out, err := url.PathUnescape(resolved)
+	return out, err == nil
+}
+
+// FuzzParseTarget checks the path ParseTarget computes against the
+// reference, and that what it calls unambiguous decodes to valid UTF-8
+// with no escaped slash, backslash, percent or NUL left for a server to
+// read differently.
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{`http://h/api/..\secret`, "http://h/api/..%5csecret", "http://h/a/%2e%2E/b", "http://h/api/%c0%ae/x", "http://h/a//b/../c", "https://h:8443/x?y#z", "xmlsocket://h:843"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tg, err := ParseTarget(s)
+		if err != nil || tg.IsSocket() {
+			return
+		}
+		if tg.Path == "" || tg.Path[0] != '/' {
+			t.Fatalf("ParseTarget(%q).Path = %q", s, tg.Path)
+		}
+		if tg.Ambiguity != "" {
+			return
+		}
+		if !utf8.ValidString(tg.Path) || strings.ContainsAny(tg.Path, "\x00") {
+			t.Fatalf("ParseTarget(%q) is unambiguous but its path %q is not clean", s, tg.Path)
+		}
+		for _, esc := range []string{"%2f", "%5c", "%25", "%00"} {
+			if strings.Contains(strings.ToLower(tg.RawPath), esc) {
+				t.Fatalf("ParseTarget(%q) is unambiguous but its raw path holds %s", s, esc)
+			}
+		}
+		// net/url's resolution folds a leading "//"; the reference is
+		// meant for the rest.
+		if want, ok := referenceServedPath(tg.RawPath); ok && !strings.HasPrefix(tg.Path, "//") && want != tg.Path {
+			t.Fatalf("ParseTarget(%q).Path = %q, the reference says %q", s, tg.Path, want)
+		}
+		again, err := ParseTarget(tg.String())
+		if err != nil || again.Path != tg.Path {
+			t.Fatalf("ParseTarget(%q).String() = %q reads back as %q (%v)", s, tg.String(), again.Path, err)
 		}
 	})
 }

@@ -28,7 +28,7 @@ func (f *checkFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", "", "whose rules decide: flash, silverlight or mozilla (default: the format's own runtime)")
 	fs.StringVar(&f.format, "format", "", "the file's format: crossdomain, clientaccess or mozpolicy (default: detected from the root element)")
 	fs.StringVar(&f.method, "method", "GET", "HTTP method of the request")
-	fs.Var(&f.headers, "header", "name of a request header the caller sets (repeatable)")
+	fs.Var(&f.headers, "header", "name of a request header the caller sets (repeatable, one name each; a name that\nis not an HTTP token is a usage error)")
 	fs.StringVar(&f.typ, "type", "", "the request's service type under the Mozilla draft: xml, soap, load or save\n(without it, only rules of type any admit the request)")
 	fs.BoolVar(&f.json, "json", false, "print the decision as one JSON object")
 	fs.Var(&f.net.policyFiles, "policy-file", "without FILE: a policy file the caller registered (Flash's loadPolicyFile),\nan http(s):// URL or xmlsocket://host:port (repeatable)")
