@@ -33,6 +33,11 @@ var socketPorts = match.Ports(match.PortRange{Lo: MinSocketPort, Hi: MaxSocketPo
 // TCP socket range of the policy's <grant-to> elements. The path-character
 // rule applies to every rule unless the whole file is exactly one policy
 // with one grant-to holding one <resource path="/" include-subpaths="true"/>.
+// Resources are matched on the path the server will serve (package match,
+// "At the boundary"): a path whose meaning depends on the server's own
+// decoding ("%5c", "%2f", "%25", an overlong UTF-8 escape) is granted only
+// by path="/" with its subpaths, even in the one file the path-character
+// rule spares.
 //
 // Domain URIs that can never match are left out (Parse reports them).
 // Compile the Policy Parse returned without error; a rejected file grants
