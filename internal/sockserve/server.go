@@ -214,22 +214,37 @@ func ReadRequest(c io.Reader, req, buf []byte) (n int, err error) {
 // connection whose reply the client has not yet read), and closes c.
 func Answer(c net.Conn, reply []byte, timeout time.Duration) error {
 	defer c.Close()
-	c.SetWriteDeadline(time.Now().Add(timeout))
-	if _, err := c.Write(reply); err != nil {
+	halfClosed, err := writeReply(c, reply, timeout)
+	if err != nil {
 		return err
 	}
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		if cw.CloseWrite() == nil {
-			c.SetReadDeadline(time.Now().Add(lingerTimeout))
-			var sink [64]byte
-			for range 16 { // at most 1 KiB more from the client
-				if _, err := c.Read(sink[:]); err != nil {
-					break
-				}
-			}
-		}
+	if halfClosed {
+		linger(c)
 	}
 	return nil
+}
+
+// writeReply writes reply to c within timeout and half-closes c when it
+// can, which it reports.
+func writeReply(c net.Conn, reply []byte, timeout time.Duration) (halfClosed bool, err error) {
+	c.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(reply); err != nil {
+		return false, err
+	}
+	cw, ok := c.(interface{ CloseWrite() error })
+	return ok && cw.CloseWrite() == nil, nil
+}
+
+// linger waits, for at most lingerTimeout, for the client to close its end
+// of a half-closed c, reading and discarding at most 1 KiB more.
+func linger(c net.Conn) {
+	c.SetReadDeadline(time.Now().Add(lingerTimeout))
+	var sink [64]byte
+	for range 16 {
+		if _, err := c.Read(sink[:]); err != nil {
+			break
+		}
+	}
 }
 
 func outcome(err error) string {
