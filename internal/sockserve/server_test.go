@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -28,8 +29,8 @@ var (
 // connections: bytes read, and connections open at once.
 type counting struct {
 	net.Listener
-	read          atomic.Int64
-	open, maxOpen atomic.Int64
+	read                    atomic.Int64
+	accepted, open, maxOpen atomic.Int64
 }
 
 func (l *counting) Accept() (net.Conn, error) {
@@ -37,6 +38,7 @@ func (l *counting) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.accepted.Add(1)
 	n := l.open.Add(1)
 	for {
 		m := l.maxOpen.Load()
@@ -268,6 +270,9 @@ func TestServerMakesRoom(t *testing.T) {
 					require.NoError(t, err)
 				}
 				idle[i] = c
+				// The server waits for their requests in the order they came.
+				require.Eventually(t, func() bool { return cl.accepted.Load() == int64(i+1) && handlersStarted(s) },
+					5*time.Second, time.Millisecond)
 			}
 
 			got, err := exchange(addr, flashRequest)
@@ -281,10 +286,30 @@ func TestServerMakesRoom(t *testing.T) {
 			}
 			assert.Empty(t, got)
 			assert.LessOrEqual(t, cl.maxOpen.Load(), int64(capConns))
-			assert.Contains(t, logs.String(), `level=WARN msg="server full: closing the oldest connections not being answered to make room"`)
-			assert.Contains(t, logs.String(), `level=DEBUG msg="policy request" remote=`+idle[0].LocalAddr().String()+` outcome="closed to make room"`)
+			for _, want := range []string{
+				`level=WARN msg="server full: closing the oldest connections not being answered to make room"`,
+				`level=DEBUG msg="policy request" remote=` + idle[0].LocalAddr().String() + ` outcome="closed to make room"`,
+			} {
+				// The handler of a connection closed to make room logs it
+				// when it notices.
+				assert.Eventually(t, func() bool { return strings.Contains(logs.String(), want) }, 5*time.Second, time.Millisecond,
+					"%s not in\n%s", want, &logs)
+			}
 		})
 	}
+}
+
+// handlersStarted reports whether the handler of every connection s holds
+// has started.
+func handlersStarted(s *Server) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state == stateNew {
+			return false
+		}
+	}
+	return true
 }
 
 func settleGoroutines(t *testing.T, want int) {
