@@ -75,6 +75,13 @@
 //   - A relative resource path never matches a request and is reported.
 //   - In crossdomain.xml, several site-control elements must all carry an
 //     accepted value, and an empty or unknown value switches the file off.
+//   - SocketServer at its connection cap keeps accepting, and makes room
+//     by closing the oldest connection not being answered (one lingering
+//     after its reply, else one that has waited 20 ms or more without
+//     sending its whole request), so that a flood of silent connections
+//     cannot keep Silverlight waiting in the listen queue. While the
+//     server is full, a client whose request comes 20 ms or more after it
+//     connected may be closed unanswered. The cap still bounds memory.
 //
 // Silverlight's decisions themselves (caller patterns, methods, headers,
 // the path-character rule and its one exception, sockets) are documented

@@ -80,9 +80,15 @@
 //     the client up to 500 ms to close its end, so that closing never
 //     resets a reply the client has not read. A socket policy is checked
 //     as a socket master (site-control allowed), whatever the port.
-//   - SocketServer at its connection cap stops accepting (new clients wait
-//     in the listen queue) rather than closing connections it cannot
-//     serve: a legitimate client then waits instead of failing.
+//   - SocketServer at its connection cap keeps accepting, and makes room
+//     by closing the oldest connection not being answered: one lingering
+//     after its reply, else one that has waited 20 ms or more without
+//     sending its whole request. Stopping accepting instead would let a
+//     flood of silent connections hold every place for the read timeout
+//     while Flash Player, which sends its request as it connects, waited
+//     in the listen queue past its 3 s. The price: while the server is
+//     full, a client whose request comes 20 ms or more after it connected
+//     may be closed unanswered. The cap still bounds memory.
 package crossdomain
 
 import (

@@ -152,12 +152,23 @@ type SocketServer struct {
 	// Player's own wait); WriteTimeout the sending of the reply
 	// (default 3 s).
 	ReadTimeout, WriteTimeout time.Duration
-	// MaxConns caps the connections open at once (default 1024). While
-	// that many are open the server stops accepting; new clients wait in
-	// the listen queue.
+	// MaxConns caps the connections open at once (default 1024), which
+	// bounds the server's memory (a goroutine, a 32-byte buffer and a
+	// socket per connection). With that many open the server keeps
+	// accepting and makes room for each new connection by closing the
+	// oldest one not being answered: one lingering after its reply, else
+	// one that has waited 20 ms or more without sending its whole
+	// request. A flood of clients that connect and send nothing thus
+	// cannot lock out Flash Player, which sends its request as soon as it
+	// connects. A connection being sent the reply is never closed; at
+	// most MaxConns-1 are sent it at once, and a client whose request
+	// comes while that many are is closed unanswered.
 	MaxConns int
 	// Logger, when set, gets one record per connection (remote address,
 	// outcome, bytes read, time taken) and the policy's warnings at start.
+	// A connection closed to make room is recorded at Debug level; a
+	// warning that the server is full, at most once a minute, counts
+	// them.
 	Logger *slog.Logger
 
 	front sockserve.Front

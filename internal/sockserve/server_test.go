@@ -5,10 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,8 +29,8 @@ var (
 // connections: bytes read, and connections open at once.
 type counting struct {
 	net.Listener
-	read          atomic.Int64
-	open, maxOpen atomic.Int64
+	read                    atomic.Int64
+	accepted, open, maxOpen atomic.Int64
 }
 
 func (l *counting) Accept() (net.Conn, error) {
@@ -34,6 +38,7 @@ func (l *counting) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.accepted.Add(1)
 	n := l.open.Add(1)
 	for {
 		m := l.maxOpen.Load()
@@ -65,7 +70,7 @@ func (c *countingConn) CloseWrite() error { return c.Conn.(*net.TCPConn).CloseWr
 
 // start serves s on a loopback port and returns its address; the server
 // is shut down when the test ends.
-func start(t *testing.T, s *Server) (string, *counting) {
+func start(t testing.TB, s *Server) (string, *counting) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -170,13 +175,19 @@ func TestServerFaults(t *testing.T) {
 // at 100: 1,600 valid requests, 200 silent clients and 200 sending
 // garbage. Every valid one is answered; the others are dropped; the
 // server never has more than 100 open nor reads more than 23 bytes from
-// any.
+// any connection.
+//
+// Full, the server makes room by closing the oldest connection that has
+// waited minEvictAge for its request, so a valid client whose request is
+// that late is closed unanswered: here, one whose goroutine has not run
+// yet to send it, among the 2,000 that share the test's CPUs. Such a
+// client gets nothing (never part of a reply) and tries again.
 func TestServerLoad(t *testing.T) {
-	const total, capConns = 2000, 100
+	const total, capConns, attempts = 2000, 100, 10
 	s := &Server{Request: flashRequest, Reply: flashReply, ReadTimeout: 300 * time.Millisecond, MaxConns: capConns}
 	addr, cl := start(t, s)
 
-	var answered, wrong atomic.Int64
+	var answered, wrong, retries atomic.Int64
 	var wg sync.WaitGroup
 	for i := range total {
 		wg.Add(1)
@@ -191,23 +202,114 @@ func TestServerLoad(t *testing.T) {
 			default:
 				req = flashRequest
 			}
-			got, err := exchange(addr, req)
-			if req == nil || req[0] == 'g' {
+			for range attempts {
+				got, err := exchange(addr, req)
+				if req == nil || req[0] == 'g' {
+					if len(got) == 0 {
+						wrong.Add(1)
+					}
+					return
+				}
 				if len(got) == 0 {
-					wrong.Add(1)
+					retries.Add(1) // closed unanswered to make room
+					continue
+				}
+				if assert.NoError(t, err) && assert.Equal(t, flashReply, got) {
+					answered.Add(1)
 				}
 				return
-			}
-			if assert.NoError(t, err) && assert.Equal(t, flashReply, got) {
-				answered.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
+	t.Logf("%d valid clients tried again", retries.Load())
 	assert.EqualValues(t, total*8/10, answered.Load())
 	assert.EqualValues(t, total*2/10, wrong.Load())
 	assert.LessOrEqual(t, cl.maxOpen.Load(), int64(capConns))
-	assert.LessOrEqual(t, cl.read.Load(), int64(total*len(flashRequest)))
+	assert.LessOrEqual(t, cl.read.Load(), (total+retries.Load())*int64(len(flashRequest)))
+}
+
+// lockedBuffer is a log destination the server's goroutines share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestServerMakesRoom fills a server with clients that send nothing, or
+// part of the request, and a read timeout of a minute: a real request is
+// still answered, the oldest of the others is closed to make room (long
+// before its read deadline) and the cap holds.
+func TestServerMakesRoom(t *testing.T) {
+	for _, capConns := range []int{1, 2, 10} {
+		t.Run(strconv.Itoa(capConns), func(t *testing.T) {
+			var logs lockedBuffer
+			s := &Server{
+				Request: flashRequest, Reply: flashReply, ReadTimeout: time.Minute, MaxConns: capConns,
+				Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			}
+			addr, cl := start(t, s)
+			idle := make([]net.Conn, capConns)
+			for i := range idle {
+				c, err := net.Dial("tcp", addr)
+				require.NoError(t, err)
+				defer c.Close()
+				if i == 0 {
+					_, err := c.Write(flashRequest[:10])
+					require.NoError(t, err)
+				}
+				idle[i] = c
+				// The server waits for their requests in the order they came.
+				require.Eventually(t, func() bool { return cl.accepted.Load() == int64(i+1) && handlersStarted(s) },
+					5*time.Second, time.Millisecond)
+			}
+
+			got, err := exchange(addr, flashRequest)
+			require.NoError(t, err)
+			assert.Equal(t, flashReply, got)
+
+			idle[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+			got, err = io.ReadAll(idle[0])
+			if !errors.Is(err, syscall.ECONNRESET) { // closed with bytes unread
+				require.NoError(t, err, "closed by the server, not by our own deadline")
+			}
+			assert.Empty(t, got)
+			assert.LessOrEqual(t, cl.maxOpen.Load(), int64(capConns))
+			for _, want := range []string{
+				`level=WARN msg="server full: closing the oldest connections not being answered to make room"`,
+				`level=DEBUG msg="policy request" remote=` + idle[0].LocalAddr().String() + ` outcome="closed to make room"`,
+			} {
+				// The handler of a connection closed to make room logs it
+				// when it notices.
+				assert.Eventually(t, func() bool { return strings.Contains(logs.String(), want) }, 5*time.Second, time.Millisecond,
+					"%s not in\n%s", want, &logs)
+			}
+		})
+	}
+}
+
+// handlersStarted reports whether the handler of every connection s holds
+// has started.
+func handlersStarted(s *Server) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state == stateNew {
+			return false
+		}
+	}
+	return true
 }
 
 func settleGoroutines(t *testing.T, want int) {
