@@ -96,3 +96,22 @@ func (c *Choices) Flag() bool { return c.Pick(2) == 1 }
 // MalformedNames are method or header names no runtime can send: each
 // makes a request every policy of every runtime refuses.
 var MalformedNames = []string{"X-A\r\nAuthorization: x", "X-A,X-B", "X-\x00A", "", "X A", "X-A:", "X-Ä"}
+
+// Sweep runs a fuzz target's check over n inputs of size bytes drawn from
+// a fixed sequence, so the plain test run covers it too. check returns how
+// many requests it saw allowed; Sweep fails when none ever was, since the
+// sweep would then test nothing.
+func Sweep(t *testing.T, n, size int, check func(t *testing.T, b []byte) (allowed int)) {
+	t.Helper()
+	allowed := 0
+	for i := range n {
+		b := make([]byte, size)
+		for j := range b {
+			b[j] = byte((i*131 + j*197 + i*j*7) >> (j % 5))
+		}
+		allowed += check(t, b)
+	}
+	if allowed == 0 {
+		t.Fatal("no request was ever allowed: the sweep tests nothing")
+	}
+}
