@@ -196,3 +196,22 @@ func TestAmbiguousPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestHostLengths: a name longer than DNS allows names no host; its
+// Punycode form may not even read back (FuzzParseOrigin found one).
+func TestHostLengths(t *testing.T) {
+	l63 := strings.Repeat("a", 63)
+	_, err := NormalizeHost(l63 + ".example")
+	assert.NoError(t, err)
+	_, err = NormalizeHost(l63 + "a.example")
+	assert.ErrorContains(t, err, "a label longer than 63 bytes")
+	_, err = NormalizeHost("ü" + strings.Repeat("i", 60) + ".example")
+	assert.ErrorContains(t, err, "a label longer than 63 bytes", "counted in its ASCII form")
+	long := strings.Repeat(l63+".", 4) // 256 bytes
+	_, err = NormalizeHost(long[:253])
+	assert.NoError(t, err)
+	_, err = NormalizeHost(long[:254] + "a")
+	assert.ErrorContains(t, err, "longer than 253 bytes")
+	_, err = ParseOrigin("http://" + strings.Repeat("ü", 40) + strings.Repeat("I", 3000) + "/")
+	assert.Error(t, err)
+}

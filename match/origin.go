@@ -369,6 +369,16 @@ func NormalizeHost(host string) (string, error) {
 	if strings.HasPrefix(a, ".") || strings.Contains(a, "..") {
 		return "", fmt.Errorf("host %s has an empty label", Quote(host))
 	}
+	// DNS bounds a name to 253 bytes and a label to 63 (RFC 1035); a
+	// longer one names no host, and its Punycode may not read back.
+	if len(strings.TrimSuffix(a, ".")) > 253 {
+		return "", fmt.Errorf("host %s is longer than 253 bytes once IDNA maps it", Quote(host))
+	}
+	for _, label := range strings.Split(a, ".") {
+		if len(label) > 63 {
+			return "", fmt.Errorf("host %s has a label longer than 63 bytes once IDNA maps it", Quote(host))
+		}
+	}
 	for i := 0; i < len(a); i++ {
 		if c := a[i]; c <= ' ' || c == '/' || c == '\\' || c == '?' || c == '#' || c == '@' || c == ':' || c == '%' || c == '*' {
 			return "", fmt.Errorf("host %s contains %q", Quote(host), c)
