@@ -1,4 +1,4 @@
-package policyfile
+package xdpolicy
 
 import (
 	"context"
@@ -48,7 +48,7 @@ type Response struct {
 
 func loadVectors(t *testing.T, name string) []Vector {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "conformance", name))
+	b, err := os.ReadFile(filepath.Join("testdata", "conformance", name))
 	require.NoError(t, err)
 	var vs []Vector
 	require.NoError(t, json.Unmarshal(b, &vs))
@@ -60,9 +60,9 @@ func loadVectors(t *testing.T, name string) []Vector {
 // `xdpolicy check` and `xdpolicy lint` take.
 func runFileVector(t *testing.T, v Vector) {
 	t.Helper()
-	f, err := Detect([]byte(v.Policy))
+	rt, err := ParseRuntime(v.Runtime)
 	require.NoError(t, err)
-	rd, err := Read([]byte(v.Policy), f, Runtime(v.Runtime), Options{Socket: v.Socket})
+	rd, err := Read(rt, []byte(v.Policy), ReadOptions{Socket: v.Socket, Source: "policy"})
 	require.NoError(t, err)
 	switch v.Mode {
 	case "lint":
@@ -70,12 +70,12 @@ func runFileVector(t *testing.T, v Vector) {
 		if rd.Err != nil {
 			got = "rejected"
 		}
-		assert.Equal(t, v.Expect, got, "diagnostics: %v", rd.Diags)
+		assert.Equal(t, v.Expect, got, "diagnostics: %v", rd.Diagnostics)
 	case "file":
 		req, err := match.NewRequest(v.Origin, v.Target)
 		require.NoError(t, err)
 		req.Method, req.Headers, req.Type = v.Method, v.Headers, v.Type
-		d := rd.Decide("policy", req)
+		d := rd.Decide(req)
 		got := "deny"
 		if d.Allowed {
 			got = "allow"

@@ -76,19 +76,19 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
-	"github.com/xdpolicy/xdpolicy/internal/policyfile"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
-// The runtimes, as reports name them (policyfile's names).
+// The runtimes, as reports name them (xdpolicy.Runtime's names).
 const (
-	Flash       = string(policyfile.Flash)
-	Silverlight = string(policyfile.Silverlight)
-	Mozilla     = string(policyfile.Mozilla)
+	Flash       = "flash"
+	Silverlight = "silverlight"
+	Mozilla     = "mozilla"
 )
 
 // Runtimes lists the runtimes in report order.
@@ -657,19 +657,19 @@ func (f *File) readExtra(meta *crossdomain.MetaPolicy) {
 		}
 		return
 	}
-	format, err := policyfile.Detect(f.body)
+	format, err := xdpolicy.Detect(f.body, f.path)
 	if err != nil {
 		f.note(Flash, false, false, "not a policy file: %v", err)
 		return
 	}
 	switch format {
-	case policyfile.ClientAccess:
+	case xdpolicy.ClientAccess:
 		pol, _, err := clientaccess.Parse(f.body)
 		if err == nil {
 			f.lint(pol.Lint(f.URL))
 		}
 		f.note(Silverlight, err == nil, false, "Silverlight reads clientaccesspolicy.xml only at the root of a site")
-	case policyfile.MozPolicy:
+	case xdpolicy.MozPolicy:
 		f.readMozilla(false)
 	default:
 		f.readNonMaster(meta)

@@ -152,6 +152,7 @@ func CompileCrossDomain(p *crossdomain.Policy, opt CompileOptions) *match.Policy
 	headers := match.ParseHeaderList(strings.Join(headerList, ","))
 	for _, aa := range p.AllowAccessFrom {
 		if aa.Domain != "*" {
+			mp.Ignored = append(mp.Ignored, fmt.Sprintf("<allow-access-from domain=%s> at %s, which Silverlight never uses: it honours crossdomain.xml only for domain=\"*\"", match.Quote(aa.Domain), aa.Pos))
 			continue
 		}
 		mp.Rules = append(mp.Rules, match.Rule{

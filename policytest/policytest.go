@@ -37,19 +37,20 @@ import (
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/internal/httpserve"
 	"github.com/xdpolicy/xdpolicy/match"
-	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
-// Runtime is whose lookup an assertion performs.
-type Runtime string
+// Runtime is whose lookup an assertion performs: the module's runtime
+// type, so xdpolicy.Flash and policytest.Flash are one value.
+type Runtime = xdpolicy.Runtime
 
 // The runtimes.
 const (
-	Flash       Runtime = "flash"
-	Silverlight Runtime = "silverlight"
-	Mozilla     Runtime = "mozilla"
+	Flash       = xdpolicy.Flash
+	Silverlight = xdpolicy.Silverlight
+	Mozilla     = xdpolicy.Mozilla
 )
 
 // DefaultHost is the host name a Site answers for when Config.Host is
@@ -192,21 +193,11 @@ func (s *Site) DecideRequest(tb testing.TB, rt Runtime, req match.Request) *matc
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var (
-		l   *match.Lookup
-		err error
-	)
-	hc := s.HTTPClient()
-	switch rt {
-	case Flash:
-		l, err = (&crossdomain.Client{HTTPClient: hc, DialContext: s.DialContext, SocketTimeout: 2 * time.Second}).Decide(ctx, req)
-	case Silverlight:
-		l, err = (&clientaccess.Client{HTTPClient: hc, DialContext: s.DialContext, SocketTimeout: 2 * time.Second}).Decide(ctx, req)
-	case Mozilla:
-		l, err = (&mozpolicy.Client{HTTPClient: hc}).Decide(ctx, req)
-	default:
-		tb.Fatalf("policytest: unknown runtime %q (Flash, Silverlight or Mozilla)", rt)
+	c, err := xdpolicy.NewClient(rt, xdpolicy.ClientOptions{HTTPClient: s.HTTPClient(), DialContext: s.DialContext, SocketTimeout: 2 * time.Second})
+	if err != nil {
+		tb.Fatalf("policytest: %v (want Flash, Silverlight or Mozilla)", err)
 	}
+	l, err := c.Decide(ctx, req)
 	if err != nil {
 		tb.Fatalf("policytest: %s lookup: %v", rt, err)
 	}

@@ -108,8 +108,8 @@ func TestSiteChecksItsConfig(t *testing.T) {
 		t.Errorf("got %q", errs)
 	}
 	site := Serve(t, Config{})
-	errs = record(t, func(tb testing.TB) { site.Allowed(tb, "flash player", "http://a.example/", site.URL) })
-	if len(errs) != 1 || !strings.Contains(errs[0], "unknown runtime") {
+	errs = record(t, func(tb testing.TB) { site.Allowed(tb, 0, "http://a.example/", site.URL) })
+	if len(errs) != 1 || !strings.Contains(errs[0], "is not a runtime") {
 		t.Errorf("got %q", errs)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/xdpolicy/xdpolicy/internal/audit"
+	"github.com/xdpolicy/xdpolicy/audit"
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/match"
 )

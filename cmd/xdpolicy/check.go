@@ -9,7 +9,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/xdpolicy/xdpolicy/internal/policyfile"
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/internal/xmldoc"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
@@ -47,6 +47,16 @@ func checkCommand() *command {
 (xmlsocket://host:port or tcp://host:port), as the file the runtime's policy
 port serves: 843 for Flash, 943 for Silverlight. FILE may be - for standard
 input.
+
+The runtime reads FILE its own way. It is -runtime; else the own runtime of
+-format; else that of the format FILE shows: its root element (found past the
+XML declaration, comments, processing instructions and the DOCTYPE, in UTF-8
+or UTF-16), or failing that its name (crossdomain.xml, clientaccesspolicy.xml,
+cross-domain-policy.xml). Whatever FILE holds, that runtime reads it as it
+reads its formats, so a file it cannot read (another format, not XML, empty)
+is a file it rejects: check denies, exit 1, with the runtime's reason.
+-format names the format when the runtime reads several (Silverlight reads
+clientaccesspolicy.xml and crossdomain.xml).
 
 Without FILE, check finds the policy files as the runtime did, over the
 network (or in -site DIR): Flash Player's master crossdomain.xml, meta-policy
@@ -106,7 +116,7 @@ type checkResult struct {
 	Reason  string `json:"reason"`
 	Code    string `json:"code"`
 	Runtime string `json:"runtime"`
-	Format  string `json:"format"`
+	Format  string `json:"format,omitempty"`
 	File    string `json:"file"`
 	Line    int    `json:"line"`
 	Column  int    `json:"column"`
@@ -161,19 +171,18 @@ func (c *cli) check(cmd *command, args []string) int {
 		fmt.Fprintf(c.stderr, "xdpolicy check: %v\n", err)
 		return exitUsage
 	}
-	format, rt, err := resolve(b, f.format, f.runtime)
+	rt, format, err := resolve(b, name, f.format, f.runtime)
 	if err != nil {
 		return c.usageError(cmd, "%s: %v", displayName(name), err)
 	}
-	if f.typ != "" && rt != policyfile.Mozilla {
+	if f.typ != "" && rt != xdpolicy.Mozilla {
 		return c.usageError(cmd, "-type is the Mozilla draft's service type; the %s runtime has none (use -runtime mozilla)", rt)
 	}
-	rd, err := policyfile.Read(b, format, rt, policyfile.Options{Socket: req.Target.IsSocket()})
+	rd, err := xdpolicy.Read(rt, b, xdpolicy.ReadOptions{Format: format, Name: name, Source: displayName(name), Socket: req.Target.IsSocket()})
 	if err != nil {
 		return c.usageError(cmd, "%s: %v", displayName(name), err)
 	}
-	d := rd.Decide(displayName(name), req)
-	return c.report(&f, d, nil, string(rt), string(format), displayName(name), rd.Err)
+	return c.report(&f, rd.Decide(req), nil, rt.String(), rd.Format.String(), displayName(name), rd.Err)
 }
 
 // consultedFile is the JSON form of a policy file a lookup consulted.
@@ -228,25 +237,38 @@ func (c *cli) report(f *checkFlags, d match.Decision, consulted []match.Consulte
 	return exitNo
 }
 
-// resolve settles the format (detected unless forced) and the runtime (the
-// format's own unless named).
-func resolve(b []byte, formatFlag, runtimeFlag string) (policyfile.Format, policyfile.Runtime, error) {
-	var format policyfile.Format
+// resolve settles the runtime (named, else the own runtime of the format
+// named or detected) and the format it was told (0: the runtime's reading
+// tells). A runtime named implies the formats it reads: whatever the bytes
+// hold, that runtime reads them, and rejects what it cannot read.
+func resolve(b []byte, name, formatFlag, runtimeFlag string) (xdpolicy.Runtime, xdpolicy.Format, error) {
+	var rt xdpolicy.Runtime
+	var format xdpolicy.Format
 	var err error
-	if formatFlag != "" {
-		if format, err = policyfile.ParseFormat(formatFlag); err != nil {
-			return "", "", err
-		}
-	} else if format, err = policyfile.Detect(b); err != nil {
-		return "", "", err
-	}
-	rt := policyfile.DefaultRuntime(format)
 	if runtimeFlag != "" {
-		if rt, err = policyfile.ParseRuntime(runtimeFlag); err != nil {
-			return "", "", err
+		if rt, err = xdpolicy.ParseRuntime(runtimeFlag); err != nil {
+			return 0, 0, err
 		}
 	}
-	return format, rt, nil
+	if formatFlag != "" {
+		if format, err = xdpolicy.ParseFormat(formatFlag); err != nil {
+			return 0, 0, err
+		}
+		if rt == 0 {
+			rt = format.Runtime()
+		}
+		if !rt.Reads(format) {
+			return 0, 0, &xdpolicy.UnsupportedError{Runtime: rt, Format: format}
+		}
+	}
+	if rt == 0 {
+		detected, err := xdpolicy.Detect(b, name)
+		if err != nil {
+			return 0, 0, fmt.Errorf("cannot tell the format: %w; name the runtime with -runtime (or the format with -format)", err)
+		}
+		rt = detected.Runtime()
+	}
+	return rt, format, nil
 }
 
 // maxInput bounds what is read of a FILE; the readers reject anything

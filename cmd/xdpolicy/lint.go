@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 
-	"github.com/xdpolicy/xdpolicy/internal/policyfile"
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -24,7 +23,7 @@ func (f *lintFlags) set(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON array with an object per file")
 	fs.BoolVar(&f.sarif, "sarif", false, "print a SARIF 2.1.0 log, for code scanning in CI")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when an audit finding is at this level or above: info, low, medium or high\n(default: findings do not change the exit status)")
-	fs.BoolVar(&f.socket, "socket", false, "read crossdomain.xml files as Flash socket policies served from port 843\n(automatic for a file that ends in a NUL byte)")
+	fs.BoolVar(&f.socket, "socket", false, "read crossdomain.xml files as Flash socket policies served from port 843\n(automatic for a file whose text ends in a NUL)")
 }
 
 func lintCommand() *command {
@@ -44,7 +43,12 @@ nothing (run 'xdpolicy help findings' for the codes):
 
 	FILE:LINE:COL: info|low|medium|high: CODE: MESSAGE
 
-FILE may be - for standard input.
+FILE may be - for standard input. The runtime is -runtime, else the own
+runtime of -format, else that of the format each FILE shows (its root element,
+found past comments, processing instructions and the DOCTYPE, in UTF-8 or
+UTF-16; failing that its name). That runtime reads the FILE as it reads its
+formats, so a file it cannot read is rejected (exit 1). A FILE whose format
+cannot be told without -runtime is a usage error.
 
 -json prints an array with an object per file: the reading's diagnostics
 under "findings" (the key predates the audit) and the audit findings under
@@ -148,22 +152,22 @@ func (c *cli) lint(cmd *command, args []string) int {
 			worse(exitUsage)
 			continue
 		}
-		format, rt, err := resolve(b, f.format, f.runtime)
+		rt, format, err := resolve(b, name, f.format, f.runtime)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "xdpolicy lint: %s: %v\n", displayName(name), err)
 			worse(exitUsage)
 			continue
 		}
-		rd, err := policyfile.Read(b, format, rt, policyfile.Options{Strict: f.strict, Socket: f.socket || bytes.HasSuffix(b, []byte{0})})
+		rd, err := xdpolicy.Read(rt, b, xdpolicy.ReadOptions{Format: format, Name: name, Source: displayName(name), Strict: f.strict, Socket: f.socket || xdpolicy.SocketReply(b)})
 		if err != nil {
 			fmt.Fprintf(c.stderr, "xdpolicy lint: %s: %v\n", displayName(name), err)
 			worse(exitUsage)
 			continue
 		}
-		res := lintFile{File: displayName(name), Format: string(format), Runtime: string(rt), Strict: f.strict, Accepted: rd.Err == nil, Findings: []lintFinding{},
-			diags: rd.Diags, audit: rd.Lint(displayName(name))}
+		res := lintFile{File: displayName(name), Format: rd.Format.String(), Runtime: rt.String(), Strict: f.strict, Accepted: rd.Err == nil, Findings: []lintFinding{},
+			diags: rd.Diagnostics, audit: rd.Lint()}
 		res.Audit = jsonFindings(res.audit)
-		for _, d := range rd.Diags {
+		for _, d := range rd.Diagnostics {
 			res.Findings = append(res.Findings, lintFinding{Line: d.Pos.Line, Column: d.Pos.Col, Severity: d.Severity.String(), Code: d.Code, Message: d.Message})
 			if !f.json && !f.sarif {
 				fmt.Fprintf(c.stdout, "%s:%d:%d: %s: %s\n", displayName(name), d.Pos.Line, d.Pos.Col, d.Severity, d.Message)
@@ -178,7 +182,7 @@ func (c *cli) lint(cmd *command, args []string) int {
 			}
 		}
 		results = append(results, res)
-		if rd.Err != nil || (f.strict && len(rd.Diags) > 0) {
+		if rd.Err != nil || (f.strict && len(rd.Diagnostics) > 0) {
 			worse(exitNo)
 		}
 	}

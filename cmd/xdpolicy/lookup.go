@@ -13,12 +13,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/xdpolicy/xdpolicy/clientaccess"
-	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/internal/connectto"
-	"github.com/xdpolicy/xdpolicy/internal/policyfile"
 	"github.com/xdpolicy/xdpolicy/match"
-	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
 
 // netFlags are the flags of a lookup over the network.
@@ -111,55 +108,46 @@ func (s siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // lookup performs the runtime's lookup for req and prints the decision.
 func (c *cli) lookup(cmd *command, f *checkFlags, req match.Request) int {
-	rt := policyfile.Flash
+	rt := xdpolicy.Flash
 	switch {
 	case f.runtime != "":
-		r, err := policyfile.ParseRuntime(f.runtime)
+		r, err := xdpolicy.ParseRuntime(f.runtime)
 		if err != nil {
 			return c.usageError(cmd, "%v", err)
 		}
 		rt = r
 	case f.typ != "":
-		rt = policyfile.Mozilla
+		rt = xdpolicy.Mozilla
 	case req.Target.Scheme == "tcp":
-		rt = policyfile.Silverlight
+		rt = xdpolicy.Silverlight
 	}
 	switch {
 	case f.format != "":
 		return c.usageError(cmd, "-format names a FILE's format; a lookup reads the files the %s runtime reads", rt)
-	case f.typ != "" && rt != policyfile.Mozilla:
+	case f.typ != "" && rt != xdpolicy.Mozilla:
 		return c.usageError(cmd, "-type is the Mozilla draft's service type; the %s runtime has none (use -runtime mozilla)", rt)
-	case len(f.net.policyFiles) > 0 && rt != policyfile.Flash:
+	case len(f.net.policyFiles) > 0 && rt != xdpolicy.Flash:
 		return c.usageError(cmd, "-policy-file registers files as Flash Player's loadPolicyFile did; the %s runtime has no such call", rt)
 	}
 	for _, u := range f.net.policyFiles {
 		t, err := match.ParseTarget(u)
 		if err != nil || t.Scheme == "tcp" {
-			return c.usageError(cmd, "-policy-file %q: want an http(s):// URL or xmlsocket://host:port", u)
+			return c.usageError(cmd, "-policy-file %s: want an http(s):// URL or xmlsocket://host:port", match.Quote(u))
 		}
 	}
 	client, dial, err := f.net.transport()
 	if err != nil {
 		return c.usageError(cmd, "%v", err)
 	}
-	ctx := c.ctx
-	var l *match.Lookup
-	switch rt {
-	case policyfile.Flash:
-		cl := &crossdomain.Client{HTTPClient: client, DialContext: dial, PolicyFiles: f.net.policyFiles, Timeout: f.net.timeout}
-		if f.net.timeoutSet {
-			cl.SocketTimeout = f.net.timeout
-		}
-		l, err = cl.Decide(ctx, req)
-	case policyfile.Silverlight:
-		cl := &clientaccess.Client{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout}
-		if f.net.timeoutSet {
-			cl.SocketTimeout = f.net.timeout
-		}
-		l, err = cl.Decide(ctx, req)
-	case policyfile.Mozilla:
-		l, err = (&mozpolicy.Client{HTTPClient: client, Timeout: f.net.timeout}).Decide(ctx, req)
+	opt := xdpolicy.ClientOptions{HTTPClient: client, DialContext: dial, PolicyFiles: f.net.policyFiles, Timeout: f.net.timeout}
+	if f.net.timeoutSet {
+		opt.SocketTimeout = f.net.timeout
 	}
+	cl, err := xdpolicy.NewClient(rt, opt)
+	if err != nil {
+		return c.usageError(cmd, "%v", err)
+	}
+	l, err := cl.Decide(c.ctx, req)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(c.stderr, "xdpolicy check: %v\n", err)
 		return exitUsage
@@ -169,5 +157,5 @@ func (c *cli) lookup(cmd *command, f *checkFlags, req match.Request) int {
 			fmt.Fprintf(c.stderr, "consulted %s\n", file)
 		}
 	}
-	return c.report(f, l.Decision, l.Files, string(rt), "", "", nil)
+	return c.report(f, l.Decision, l.Files, rt.String(), "", "", nil)
 }
