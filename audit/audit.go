@@ -371,9 +371,9 @@ func (cfg Config) get(ctx context.Context, f *File) {
 		timeout = fetch.DefaultTimeout
 	}
 	if f.socket {
-		s := fetch.Socket{Request: fetch.SilverlightRequest, MaxBytes: cfg.MaxBytes, Timeout: timeout, Dial: cfg.DialContext}
+		s := fetch.Socket{Request: []byte(clientaccess.PolicyRequest), MaxBytes: cfg.MaxBytes, Timeout: timeout, Dial: cfg.DialContext}
 		if strings.HasPrefix(f.URL, "xmlsocket:") {
-			s.Request, s.UntilNUL = fetch.FlashRequest, true
+			s.Request, s.UntilNUL = []byte(crossdomain.PolicyRequest), true
 		}
 		b, err := s.Get(ctx, strings.SplitN(f.URL, "://", 2)[1])
 		f.body, f.Err, f.Found = b, err, err == nil
@@ -393,7 +393,7 @@ func (cfg Config) get(ctx context.Context, f *File) {
 	}
 	f.res, f.flash = res, res
 	if res.Status >= 300 && res.Status < 400 {
-		h.Redirects = fetch.SameHost
+		h.Redirects, h.MaxRedirects = fetch.SameHost, crossdomain.MaxRedirects
 		f.flash, f.flashEr = answer(h.Get(ctx, f.URL))
 		if f.flash != nil {
 			f.Final = f.flash.Final
@@ -626,7 +626,7 @@ func (f *File) readFlashHTTP() (pol *crossdomain.Policy, final match.Target, kin
 		f.note(rt, false, false, "%s", why)
 		return nil, final, 0, false
 	}
-	if why := f.flash.FlashUnusable(); why != "" {
+	if why := crossdomain.IgnoredResponse(f.flash.Status, f.flash.ContentType); why != "" {
 		if f.flash.Status != http.StatusNotFound {
 			f.note(rt, false, false, "%s", why)
 		}
@@ -742,7 +742,7 @@ func (f *File) silverlightUnusable() string {
 	if f.res.Status == http.StatusNotFound {
 		return "-"
 	}
-	return f.res.SilverlightUnusable()
+	return clientaccess.IgnoredResponse(f.res.Status, f.res.ContentType)
 }
 
 // readSilverlightCrossDomain reads an origin's crossdomain.xml as

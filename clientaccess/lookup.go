@@ -119,6 +119,14 @@ func (c *Client) http() fetch.HTTP {
 	return fetch.HTTP{Client: c.HTTPClient, MaxBytes: c.MaxBytes, Timeout: c.Timeout, Redirects: fetch.NoRedirects}
 }
 
+// IgnoredResponse says why Silverlight reads no policy file from an HTTP
+// response with this status and Content-Type, or returns "" when it reads
+// one: only status 200 counts (redirects are never followed), with a media
+// type of text/* or application/xml, parameters and case aside.
+func IgnoredResponse(status int, contentType string) string {
+	return fetch.Unusable(status, contentType, "Silverlight", "text/", "application/xml")
+}
+
 // httpSite tries clientaccesspolicy.xml, then crossdomain.xml.
 func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 	s := &site{}
@@ -128,7 +136,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 		res, err := c.http().Get(ctx, u)
 		rec := fetch.Record(u, res, err)
 		if err == nil {
-			if why := res.SilverlightUnusable(); why != "" {
+			if why := IgnoredResponse(res.Status, res.ContentType); why != "" {
 				rec.Note = why
 			} else if p, why := compileResponse(name, u, res, scope); p != nil {
 				rec.Used = true
@@ -176,7 +184,7 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	sock := fetch.Socket{Request: fetch.SilverlightRequest, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
+	sock := fetch.Socket{Request: []byte(PolicyRequest), MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := sock.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort)))
 	rec := match.Consulted{URL: key, Err: err}
 	if err != nil {

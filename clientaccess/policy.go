@@ -72,6 +72,10 @@ type SocketResource struct {
 }
 
 // Silverlight's socket port range (SPEC.md 2.6).
+// PolicyRequest is what Silverlight sends to port 943: the 22 bytes of
+// <policy-file-request/>, without a NUL.
+const PolicyRequest = "<policy-file-request/>"
+
 const (
 	MinSocketPort = 4502
 	MaxSocketPort = 4534

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
-	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/internal/httpserve"
 	"github.com/xdpolicy/xdpolicy/internal/sockserve"
 )
@@ -131,7 +130,7 @@ func (s *SocketServer) build() (*sockserve.Server, error) {
 		return nil, err
 	}
 	return &sockserve.Server{
-		Request: fetch.SilverlightRequest, Reply: reply,
+		Request: []byte(PolicyRequest), Reply: reply,
 		ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
 		MaxConns: s.MaxConns, Logger: s.Logger, Name: "silverlight",
 	}, nil

@@ -231,3 +231,11 @@ func KindOf(loc match.Target) Kind {
 
 // SocketMasterPort is the port of the socket master policy.
 const SocketMasterPort = 843
+
+// PolicyRequest is what Flash Player sends to a socket policy server: the
+// 23 bytes of <policy-file-request/> and a NUL.
+const PolicyRequest = "<policy-file-request/>\x00"
+
+// MaxRedirects is how many same-host redirects Flash Player follows to a
+// policy file.
+const MaxRedirects = 5

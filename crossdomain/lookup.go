@@ -298,9 +298,18 @@ func (l *lookup) socket(ctx context.Context) error {
 	return nil
 }
 
+// IgnoredResponse says why Flash Player reads no policy file from an HTTP
+// response with this status and Content-Type, or returns "" when it reads
+// one: only status 200 counts (a redirect is followed before: see
+// MaxRedirects), with a media type of text/*, application/xml or
+// application/xhtml+xml, parameters and case aside.
+func IgnoredResponse(status int, contentType string) string {
+	return fetch.Unusable(status, contentType, "Flash Player", "text/", "application/xml", "application/xhtml+xml")
+}
+
 // getHTTP fetches an HTTP policy file.
 func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
-	h := fetch.HTTP{Client: c.HTTPClient, MaxBytes: c.MaxBytes, Timeout: c.Timeout, Redirects: fetch.SameHost}
+	h := fetch.HTTP{Client: c.HTTPClient, MaxBytes: c.MaxBytes, Timeout: c.Timeout, Redirects: fetch.SameHost, MaxRedirects: MaxRedirects}
 	res, err := h.Get(ctx, u)
 	f := &policyFile{rec: fetch.Record(u, res, err)}
 	if err != nil {
@@ -308,7 +317,7 @@ func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
 		return f
 	}
 	f.media, f.header = res.MediaType(), res.Header.Get("X-Permitted-Cross-Domain-Policies")
-	if f.note = res.FlashUnusable(); f.note != "" {
+	if f.note = IgnoredResponse(res.Status, res.ContentType); f.note != "" {
 		return f
 	}
 	final, err := match.ParseTarget(res.Final)
@@ -333,7 +342,7 @@ func (c *Client) getSocket(ctx context.Context, loc string) *policyFile {
 	if timeout <= 0 {
 		timeout = 3 * time.Second
 	}
-	s := fetch.Socket{Request: fetch.FlashRequest, UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
+	s := fetch.Socket{Request: []byte(PolicyRequest), UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := s.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)))
 	if err != nil {
 		f.rec.Err, f.note = err, fetch.Cause(err).Error()

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/internal/httpserve"
 	"github.com/xdpolicy/xdpolicy/internal/sockserve"
 )
@@ -192,7 +191,7 @@ func (s *SocketServer) build() (*sockserve.Server, error) {
 		return nil, err
 	}
 	return &sockserve.Server{
-		Request: fetch.FlashRequest, Reply: reply,
+		Request: []byte(PolicyRequest), Reply: reply,
 		ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
 		MaxConns: s.MaxConns, Logger: s.Logger, Name: "flash",
 	}, nil
@@ -280,5 +279,5 @@ func NewListener(inner net.Listener, opts ListenerOptions) (net.Listener, error)
 	if err != nil {
 		return nil, err
 	}
-	return sockserve.NewListener(inner, fetch.FlashRequest, reply, opts.Wait, opts.WriteTimeout, opts.Logger), nil
+	return sockserve.NewListener(inner, []byte(PolicyRequest), reply, opts.Wait, opts.WriteTimeout, opts.Logger), nil
 }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"testing"
 
-	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/internal/sockserve"
 )
 
@@ -34,7 +33,7 @@ func BenchmarkSocketServer(b *testing.B) {
 		return nil
 	}
 	b.ResetTimer()
-	res := sockserve.Load(context.Background(), ln.Addr().String(), fetch.FlashRequest, 32, b.N, check)
+	res := sockserve.Load(context.Background(), ln.Addr().String(), []byte(PolicyRequest), 32, b.N, check)
 	b.StopTimer()
 	if res.Failed > 0 {
 		b.Fatalf("%d of %d exchanges failed; first: %v", res.Failed, b.N, res.FirstError)

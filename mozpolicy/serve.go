@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/httpserve"
 )
 
@@ -16,11 +15,11 @@ const ContentType = "text/xml"
 type HandlerOptions struct {
 	// ModTime, when set, is sent as Last-Modified and answers
 	// If-Modified-Since. Every response carries an ETag.
+	//
+	// Flash Player's X-Permitted-Cross-Domain-Policies header, which it
+	// reads on every response of a site, is for the site's whole mux:
+	// wrap it with crossdomain.MetaPolicyHandler.
 	ModTime time.Time
-	// PermittedCrossDomainPolicies, when set, is sent as the
-	// X-Permitted-Cross-Domain-Policies header (for Flash Player, which
-	// reads it on every response of a site; auditors look for it).
-	PermittedCrossDomainPolicies crossdomain.MetaPolicy
 }
 
 // NewHandler returns an http.Handler that serves p, written by Marshal, as
@@ -52,12 +51,5 @@ func newHandler(data []byte, opts *HandlerOptions) (http.Handler, error) {
 	if opts != nil {
 		o = *opts
 	}
-	var meta string
-	if m := o.PermittedCrossDomainPolicies; m != 0 {
-		if _, err := crossdomain.ParseMetaPolicyHeader(m.String()); err != nil {
-			return nil, fmt.Errorf("mozpolicy: %v is not a meta-policy", m)
-		}
-		meta = m.String()
-	}
-	return httpserve.New(data, ContentType, meta, o.ModTime), nil
+	return httpserve.New(data, ContentType, "", o.ModTime), nil
 }

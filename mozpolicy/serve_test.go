@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 	"github.com/xdpolicy/xdpolicy/match"
 )
@@ -18,7 +17,7 @@ import (
 func TestHandlersWithClient(t *testing.T) {
 	root, err := NewHandler(&Policy{Namespace: Namespace, Allow: []Allow{
 		{From: "*.example.com", To: "service/", Delegate: "true"},
-	}}, &HandlerOptions{PermittedCrossDomainPolicies: crossdomain.PermitNone})
+	}}, nil)
 	require.NoError(t, err)
 	service, err := NewRawHandler([]byte(`<cross-domain-policy><allow from="app.example.com" type="xml"/></cross-domain-policy>`), nil)
 	require.NoError(t, err)
@@ -50,6 +49,4 @@ func TestHandlerChecks(t *testing.T) {
 	assert.ErrorContains(t, err, "the draft's client would reject this policy")
 	_, err = NewHandler(&Policy{Allow: []Allow{{Type: "bogus"}}}, nil)
 	assert.Error(t, err)
-	_, err = NewHandler(&Policy{}, &HandlerOptions{PermittedCrossDomainPolicies: 99})
-	assert.ErrorContains(t, err, "not a meta-policy")
 }

@@ -1,8 +1,10 @@
-// Package fetch gets policy files the way the runtimes did: over HTTP with
-// a body limit, a time limit and the runtime's redirect rule, and over a
-// socket with the policy-file request of Flash Player or Silverlight.
-// Every fetch is bounded; a body over the limit is an error, never a
-// truncated file.
+// Package fetch is the machinery the lookups fetch policy files with: over
+// HTTP with a body limit, a time limit and a redirect rule, and over a
+// socket with a request to send. Every fetch is bounded; a body over the
+// limit is an error, never a truncated file. It holds no runtime's rules:
+// the requests, the content types each runtime reads and the redirect
+// limits are the format packages' (crossdomain, clientaccess, mozpolicy),
+// which pass them in.
 package fetch
 
 import (
@@ -34,13 +36,9 @@ const (
 	// draft): the file is missing.
 	NoRedirects Redirects = iota
 	// SameHost follows redirects to the same host name, at most
-	// MaxRedirects of them; a redirect to another host is an error (Flash
-	// Player ignores such a policy).
+	// HTTP.MaxRedirects of them; a redirect to another host is an error.
 	SameHost
 )
-
-// MaxRedirects is how many same-host redirects Flash Player followed.
-const MaxRedirects = 5
 
 // HTTP says how to fetch over HTTP.
 type HTTP struct {
@@ -53,6 +51,8 @@ type HTTP struct {
 	// DefaultTimeout).
 	Timeout   time.Duration
 	Redirects Redirects
+	// MaxRedirects bounds the redirects SameHost follows (default 10).
+	MaxRedirects int
 }
 
 // Response is what an HTTP fetch got.
@@ -70,38 +70,29 @@ type Response struct {
 
 // MediaType returns the response's media type in lower case, without
 // parameters ("" when absent or malformed).
-func (r *Response) MediaType() string {
-	mt, _, err := mime.ParseMediaType(r.ContentType)
+func (r *Response) MediaType() string { return mediaType(r.ContentType) }
+
+func mediaType(contentType string) string {
+	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return ""
 	}
 	return mt
 }
 
-// FlashUnusable is Unusable under Flash Player's rule: a Content-Type of
-// text/*, application/xml or application/xhtml+xml.
-func (r *Response) FlashUnusable() string {
-	return r.Unusable("Flash Player", "text/", "application/xml", "application/xhtml+xml")
-}
-
-// SilverlightUnusable is Unusable under Silverlight's rule: a
-// Content-Type of text/* or application/xml.
-func (r *Response) SilverlightUnusable() string {
-	return r.Unusable("Silverlight", "text/", "application/xml")
-}
-
-// Unusable says why runtime does not read the response as a policy file,
-// or returns "" when it does: the status must be 200 and the media type
-// one of types, where a type ending in "/" ("text/") is a prefix. The
-// message quotes the Content-Type as sent.
-func (r *Response) Unusable(runtime string, types ...string) string {
+// Unusable says why runtime reads no file from a response with this
+// status and Content-Type, or returns "" when it does: the status must be
+// 200 and the media type (parameters and case aside) one of types, where a
+// type ending in "/" ("text/") is a prefix. The message quotes the
+// Content-Type as sent. Each runtime's list of types lives in its package.
+func Unusable(status int, contentType, runtime string, types ...string) string {
 	switch {
-	case r.Status >= 300 && r.Status < 400:
-		return fmt.Sprintf("status %d: %s reads no policy file from a redirect", r.Status, runtime)
-	case r.Status != http.StatusOK:
-		return fmt.Sprintf("status %d: no file", r.Status)
+	case status >= 300 && status < 400:
+		return fmt.Sprintf("status %d: %s reads no policy file from a redirect", status, runtime)
+	case status != http.StatusOK:
+		return fmt.Sprintf("status %d: no file", status)
 	}
-	mt := r.MediaType()
+	mt := mediaType(contentType)
 	var want []string
 	for _, t := range types {
 		if mt == t || strings.HasSuffix(t, "/") && strings.HasPrefix(mt, t) {
@@ -116,7 +107,7 @@ func (r *Response) Unusable(runtime string, types ...string) string {
 	if len(want) > 1 {
 		list = strings.Join(want[:len(want)-1], ", ") + " or " + list
 	}
-	return fmt.Sprintf("served as %q, not %s, so %s ignores it", r.ContentType, list, runtime)
+	return fmt.Sprintf("served as %s, not %s, so %s ignores it", match.Quote(contentType), list, runtime)
 }
 
 // Error is a failed fetch: what was asked for and why it failed.
@@ -161,6 +152,10 @@ func (h HTTP) Get(ctx context.Context, rawURL string) (*Response, error) {
 	if h.Client != nil {
 		c = h.Client
 	}
+	maxRedirects := h.MaxRedirects
+	if maxRedirects <= 0 {
+		maxRedirects = 10
+	}
 	client := *c
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if h.Redirects == NoRedirects {
@@ -170,8 +165,8 @@ func (h HTTP) Get(ctx context.Context, rawURL string) (*Response, error) {
 		switch {
 		case !strings.EqualFold(req.URL.Hostname(), from.Hostname()):
 			return &RedirectError{fmt.Sprintf("redirected to another host, %s; the policy is ignored", req.URL.Redacted())}
-		case len(via) > MaxRedirects:
-			return &RedirectError{fmt.Sprintf("more than %d redirects", MaxRedirects)}
+		case len(via) > maxRedirects:
+			return &RedirectError{fmt.Sprintf("more than %d redirects", maxRedirects)}
 		}
 		res.Redirected = append(res.Redirected, req.URL.String())
 		return nil
@@ -233,22 +228,12 @@ func readAtMost(r io.Reader, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// The policy-file requests.
-var (
-	// FlashRequest is what Flash Player sends to a socket policy server:
-	// 23 bytes, the NUL included.
-	FlashRequest = []byte("<policy-file-request/>\x00")
-	// SilverlightRequest is what Silverlight sends to port 943: 22
-	// bytes, no NUL.
-	SilverlightRequest = []byte("<policy-file-request/>")
-)
-
 // Socket says how to fetch a socket policy.
 type Socket struct {
 	// Dial opens the connection; nil means a net.Dialer's DialContext.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// Request is sent once connected (FlashRequest or
-	// SilverlightRequest).
+	// Request is sent once connected (each runtime's policy-file
+	// request: crossdomain.PolicyRequest, clientaccess.PolicyRequest).
 	Request []byte
 	// UntilNUL ends the reply at the first NUL byte (Flash Player), not
 	// only when the server closes (Silverlight). The NUL is kept.

@@ -59,7 +59,7 @@ func TestHTTPGet(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	flash := HTTP{Client: srv.Client(), Redirects: SameHost, MaxBytes: 1000, Timeout: 2 * time.Second}
+	flash := HTTP{Client: srv.Client(), Redirects: SameHost, MaxRedirects: 5, MaxBytes: 1000, Timeout: 2 * time.Second}
 	silver := HTTP{Client: srv.Client(), MaxBytes: 1000, Timeout: 2 * time.Second}
 	ctx := context.Background()
 
@@ -73,7 +73,8 @@ func TestHTTPGet(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 404, res.Status)
 
-	// Same-host redirects: followed up to five, and the final URL is kept.
+	// Same-host redirects: followed up to MaxRedirects, and the final URL
+	// is kept.
 	res, err = flash.Get(ctx, srv.URL+"/hop/4")
 	require.NoError(t, err)
 	assert.Equal(t, 200, res.Status)
@@ -142,14 +143,14 @@ func TestSocketGet(t *testing.T) {
 		c.Write([]byte(strings.Repeat("a", 5000)))
 	})
 	ctx := context.Background()
-	flash := Socket{Request: FlashRequest, UntilNUL: true, Timeout: 500 * time.Millisecond, MaxBytes: 1000}
+	flash := Socket{Request: []byte("<policy-file-request/>\x00"), UntilNUL: true, Timeout: 500 * time.Millisecond, MaxBytes: 1000}
 
 	b, err := flash.Get(ctx, nul)
 	require.NoError(t, err)
 	assert.Equal(t, policy+"\x00", string(b))
 	assert.Equal(t, "<policy-file-request/>\x00", got.Load())
 
-	b, err = Socket{Request: SilverlightRequest, Timeout: time.Second}.Get(ctx, eof)
+	b, err = Socket{Request: []byte("<policy-file-request/>"), Timeout: time.Second}.Get(ctx, eof)
 	require.NoError(t, err)
 	assert.Equal(t, policy, string(b))
 
@@ -167,7 +168,7 @@ func TestSocketGet(t *testing.T) {
 	closed := ln.Addr().String()
 	ln.Close()
 	start = time.Now()
-	_, err = Socket{Request: FlashRequest, UntilNUL: true, Timeout: 3 * time.Second}.Get(ctx, closed)
+	_, err = Socket{Request: []byte("<policy-file-request/>\x00"), UntilNUL: true, Timeout: 3 * time.Second}.Get(ctx, closed)
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), time.Second)
 }
@@ -238,8 +239,8 @@ func TestUnusable(t *testing.T) {
 		{200, "text", `served as "text", not text/* or application/xml, so R ignores it`},
 		{302, "text/xml", "status 302: R reads no policy file from a redirect"},
 		{404, "text/html", "status 404: no file"},
+		{200, "text\x1b[31m", `served as "text\x1b[31m", not text/* or application/xml, so R ignores it`},
 	} {
-		r := &Response{Status: tt.status, ContentType: tt.ct}
-		assert.Equal(t, tt.want, r.Unusable("R", "text/", "application/xml"), "%d %s", tt.status, tt.ct)
+		assert.Equal(t, tt.want, Unusable(tt.status, tt.ct, "R", "text/", "application/xml"), "%d %s", tt.status, tt.ct)
 	}
 }

@@ -1,7 +1,7 @@
 // Command sockbench compares xdpolicy's Flash socket policy server with
 // Node's policyfile package (npm), on this machine, in one run:
 //
-//	go run ./internal/cmd/sockbench [-duration 2s] [-conc 1,16,64]
+//	go run ./cmd/sockbench [-duration 2s] [-conc 1,16,64]
 //
 // It installs what it needs itself: policyfile from the npm registry into
 // a temporary directory (and Node with apt-get when node is missing and it
@@ -35,7 +35,6 @@ import (
 	"time"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
-	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/internal/sockserve"
 )
 
@@ -121,7 +120,7 @@ func run(duration time.Duration, concList string) error {
 		return err
 	}
 	// xdpolicy serves the very bytes policyfile sends.
-	policy, err := exchange(node.addr, fetch.FlashRequest, 0)
+	policy, err := exchange(node.addr, []byte(crossdomain.PolicyRequest), 0)
 	node.stop()
 	if err != nil {
 		return fmt.Errorf("asking policyfile for its policy: %w", err)
@@ -179,11 +178,11 @@ func run(duration time.Duration, concList string) error {
 				return err
 			}
 			wctx, cancel := context.WithTimeout(context.Background(), duration/4)
-			sockserve.Load(wctx, s.addr, fetch.FlashRequest, conc, 0, check)
+			sockserve.Load(wctx, s.addr, []byte(crossdomain.PolicyRequest), conc, 0, check)
 			cancel()
 			time.Sleep(200 * time.Millisecond)
 			ctx, cancel := context.WithTimeout(context.Background(), duration)
-			r := sockserve.Load(ctx, s.addr, fetch.FlashRequest, conc, 0, check)
+			r := sockserve.Load(ctx, s.addr, []byte(crossdomain.PolicyRequest), conc, 0, check)
 			cancel()
 			failed := strconv.Itoa(r.Failed)
 			if r.FirstError != nil {
@@ -313,7 +312,7 @@ func exchange(addr string, req []byte, delay time.Duration) ([]byte, error) {
 }
 
 func endsWithNUL(addr string) bool {
-	b, err := exchange(addr, fetch.FlashRequest, 0)
+	b, err := exchange(addr, []byte(crossdomain.PolicyRequest), 0)
 	return err == nil && len(b) > 0 && b[len(b)-1] == 0
 }
 
