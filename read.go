@@ -7,6 +7,7 @@ import (
 
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/xmldoc"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
@@ -245,7 +246,7 @@ func (rd *Reading) Decide(req match.Request) match.Decision {
 // Lint reports them for the kind of file read (Silverlight's reading of
 // crossdomain.xml is linted as Flash Player's master); none for a
 // rejected file.
-func (rd *Reading) Lint() []match.Finding {
+func (rd *Reading) Lint() []finding.Finding {
 	switch {
 	case rd.Err != nil:
 		return nil

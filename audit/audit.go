@@ -79,6 +79,7 @@ import (
 	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
@@ -160,7 +161,7 @@ type File struct {
 	// file and uses it.
 	Readings []Reading
 	// Findings are those of the file's format Lint and of the response.
-	Findings []match.Finding
+	Findings []finding.Finding
 
 	socket  bool
 	body    []byte
@@ -232,8 +233,8 @@ func (s *Site) Unknown() []string {
 
 // Worst returns the highest level among the site's findings (0 when
 // none).
-func (s *Site) Worst() match.Level {
-	var w match.Level
+func (s *Site) Worst() finding.Level {
+	var w finding.Level
 	for _, f := range s.Files {
 		for _, x := range f.Findings {
 			w = max(w, x.Level)
@@ -243,8 +244,8 @@ func (s *Site) Worst() match.Level {
 }
 
 // Findings returns every finding of the site, file by file.
-func (s *Site) Findings() []match.Finding {
-	var out []match.Finding
+func (s *Site) Findings() []finding.Finding {
+	var out []finding.Finding
 	for _, f := range s.Files {
 		out = append(out, f.Findings...)
 	}
@@ -565,7 +566,7 @@ func (f *File) noServer() string {
 }
 
 // lint adds the findings of the format's Lint once per file.
-func (f *File) lint(fs []match.Finding) {
+func (f *File) lint(fs []finding.Finding) {
 	if len(f.Findings) == 0 {
 		f.Findings = fs
 	}
@@ -814,8 +815,8 @@ func (f *File) readMozilla(root bool) {
 // the file as a whole: a file nobody uses, a cacheable response, a Flash
 // master without X-Permitted-Cross-Domain-Policies.
 func (f *File) responseFindings() {
-	add := func(code string, level match.Level, spec, format string, args ...any) {
-		f.Findings = append(f.Findings, match.Finding{Code: code, Level: level, File: f.URL, Spec: spec, Message: fmt.Sprintf(format, args...)})
+	add := func(code string, level finding.Level, format string, args ...any) {
+		f.Findings = append(f.Findings, finding.Finding{Code: code, Level: level, File: f.URL, Message: fmt.Sprintf(format, args...)})
 	}
 	used := false
 	var notes []string
@@ -835,7 +836,7 @@ func (f *File) responseFindings() {
 		if why == "" {
 			why = "no runtime reads a policy file here"
 		}
-		add(match.FindingIgnoredFile, match.Info, "SPEC.md 4", "no runtime uses this file (%s)", why)
+		add(finding.IgnoredFile, finding.Info, "no runtime uses this file (%s)", why)
 		return
 	}
 	if f.socket {
@@ -846,14 +847,14 @@ func (f *File) responseFindings() {
 		if f.CacheControl != "" {
 			cc = fmt.Sprintf("Cache-Control %q", f.CacheControl)
 		}
-		add(match.FindingCacheable, match.Low, "SPEC.md 4", "served with %s: caches may keep this policy after it changes; send Cache-Control: no-cache", cc)
+		add(finding.Cacheable, finding.Low, "served with %s: caches may keep this policy after it changes; send Cache-Control: no-cache", cc)
 	}
 	if c := f.compiled[Flash]; c != nil && f.path == crossDomainPath && f.flash.Header.Get(crossdomain.HeaderMetaPolicy) == "" {
-		level, why := match.Low, "and the file has no site-control either: the meta-policy rests on Flash Player's default"
+		level, why := finding.Low, "and the file has no site-control either: the meta-policy rests on Flash Player's default"
 		if f.siteControl {
-			level, why = match.Info, "(the file's site-control sets the meta-policy)"
+			level, why = finding.Info, "(the file's site-control sets the meta-policy)"
 		}
-		add(match.FindingNoMetaPolicyHeader, level, "SPEC.md 1.7, 4", "the master policy is served without X-Permitted-Cross-Domain-Policies %s", why)
+		add(finding.NoMetaPolicyHeader, level, "the master policy is served without X-Permitted-Cross-Domain-Policies %s", why)
 	}
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
-	"github.com/xdpolicy/xdpolicy/match"
 )
 
 const (
@@ -103,7 +103,7 @@ func TestAuditOpenSite(t *testing.T) {
 		"https://site.test/crossdomain.xml missing-meta-policy-header low",
 		"xmlsocket://site.test:843 open-socket high",
 	}, codes(rep))
-	assert.Equal(t, match.High, rep.Worst())
+	assert.Equal(t, finding.High, rep.Worst())
 	assert.Equal(t, []string{
 		"flash: any Flash caller may read everything over HTTP and HTTPS and open sockets to any port",
 		"silverlight: any Silverlight caller may read everything over HTTP and HTTPS",
@@ -137,7 +137,7 @@ func TestAuditCarefulSite(t *testing.T) {
 		"https://site.test/cross-domain-policy.xml ignored-file info",
 		"https://site.test/api/crossdomain.xml ignored-file info",
 	}, codes(rep), "an ignored file's own findings (open-access here) are moot")
-	assert.Equal(t, match.Info, rep.Worst())
+	assert.Equal(t, finding.Info, rep.Worst())
 	assert.Equal(t, []string{
 		"flash: Flash callers from www.partner.example may read everything over HTTPS",
 		"silverlight: Silverlight callers from https://www.partner.example may read /api and below over HTTPS and open sockets to port 4502",

@@ -4,15 +4,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/reading"
-	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Lint reports what an audit would say about p (SPEC.md 4): grants wider
 // than a site likely means and entries Silverlight never uses. file names
 // the file in the findings. The codes, and what to do about each, are
 // documented in package match.
-func (p *Policy) Lint(file string) []match.Finding {
+func (p *Policy) Lint(file string) []finding.Finding {
 	fs := &reading.Findings{File: file}
 	add := fs.Add
 	for _, cda := range p.CrossDomainAccess {
@@ -23,15 +23,15 @@ func (p *Policy) Lint(file string) []match.Finding {
 				for _, d := range af.Domains {
 					uri := strings.TrimSpace(d.URI)
 					if _, err := parseDomainURI(uri); err != nil {
-						add(d.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 2.3", "%s", reading.NeverMatches(fmt.Sprintf("<domain uri=%q>", uri), err))
+						add(d.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<domain uri=%q>", uri), err))
 						continue
 					}
 					switch uri {
 					case "*", "http://*", "https://*":
 						anyone = true
 					}
-					if f, ok := match.WildcardFinding(uri, uriHost(uri)); ok {
-						add(d.Pos, f.Code, f.Level, f.Spec, "%s", f.Message)
+					if f, ok := finding.Wildcard(uri, uriHost(uri)); ok {
+						add(d.Pos, f.Code, f.Level, "%s", f.Message)
 					}
 				}
 				if anyone {
@@ -43,20 +43,20 @@ func (p *Policy) Lint(file string) []match.Finding {
 			}
 			for _, af := range open {
 				if strings.TrimSpace(af.HTTPRequestHeaders) != "" {
-					add(af.Pos, match.FindingOpenHeaders, match.Medium, "SPEC.md 2.4, 4",
+					add(af.Pos, finding.OpenHeaders, finding.Medium,
 						"any caller may send %s with the user's cookies", headerList(af.HTTPRequestHeaders))
 				}
 			}
 			for _, g := range r.GrantTo {
 				for _, res := range g.Resources {
 					if res.Path == "/" && res.IncludeSubpaths {
-						add(res.Pos, match.FindingOpenAccess, match.High, "SPEC.md 2.5, 4",
+						add(res.Pos, finding.OpenAccess, finding.High,
 							"any caller may read everything on the site, with the user's cookies")
 					}
 				}
 				for _, s := range g.SocketResources {
 					if s.Port.Lo <= MinSocketPort && s.Port.Hi >= MaxSocketPort {
-						add(s.Pos, match.FindingOpenSocket, match.High, "SPEC.md 2.6, 4",
+						add(s.Pos, finding.OpenSocket, finding.High,
 							"any caller may open a socket to every port Silverlight allows (%d-%d)", MinSocketPort, MaxSocketPort)
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/reading"
 	"github.com/xdpolicy/xdpolicy/match"
 )
@@ -21,25 +22,25 @@ type LintOptions struct {
 // codes, and what to do about each, are documented in package match.
 // It judges the file alone; what the response says (its Content-Type,
 // caching, X-Permitted-Cross-Domain-Policies) is for the caller to check.
-func (p *Policy) Lint(opts LintOptions) []match.Finding {
+func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 	fs := &reading.Findings{File: opts.File}
 	add := fs.Add
 	k := opts.Kind
 	for _, sc := range p.SiteControl {
 		v := sc.PermittedCrossDomainPolicies
 		if !k.IsMaster() {
-			add(sc.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.7", "site-control in a %s is ignored: only the master's counts", k)
+			add(sc.Pos, finding.DeadEntry, finding.Info, "site-control in a %s is ignored: only the master's counts", k)
 			continue
 		}
 		switch m, _ := ParseMetaPolicy(v); {
 		case k.Socket() && (m == PermitByContentType || m == PermitByFTPFilename):
 			// What the socket lookup does: only port 843's file counts.
-			add(sc.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 5",
+			add(sc.Pos, finding.DeadEntry, finding.Info,
 				"site-control %q means nothing for sockets: Flash Player reads it as master-only here, so no other port's policy counts", v)
 		case m == PermitAll && k.Socket():
 			// The socket default; port policies need it.
 		case m == PermitAll, m == PermitByContentType, m == PermitByFTPFilename:
-			add(sc.Pos, match.FindingPermissiveSiteControl, match.Medium, "SPEC.md 1.7, 4",
+			add(sc.Pos, finding.PermissiveSiteControl, finding.Medium,
 				"site-control %q lets other policy files on the site grant access; anyone who can place a file there can open the site", v)
 		}
 	}
@@ -47,10 +48,10 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 		// Flash Player uses nothing of a master under none: every grant
 		// is dead, and what it would open is moot.
 		for _, a := range p.AllowAccessFrom {
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 5", "this allow-access-from is never used: %s", off)
+			add(a.Pos, finding.DeadEntry, finding.Info, "this allow-access-from is never used: %s", off)
 		}
 		for _, h := range p.AllowHTTPRequestHeadersFrom {
-			add(h.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 5", "this allow-http-request-headers-from is never used: %s", off)
+			add(h.Pos, finding.DeadEntry, finding.Info, "this allow-http-request-headers-from is never used: %s", off)
 		}
 		return fs.List
 	}
@@ -58,21 +59,21 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 		d := strings.TrimSpace(a.Domain)
 		lintDomain(d, a.Pos, "allow-access-from", add)
 		if a.Secure == "false" && !k.Socket() {
-			add(a.Pos, match.FindingInsecure, match.Medium, "SPEC.md 1.4", "secure=\"false\" lets callers on plain HTTP read the HTTPS site")
+			add(a.Pos, finding.Insecure, finding.Medium, "secure=\"false\" lets callers on plain HTTP read the HTTPS site")
 		}
 		switch {
 		case k.Socket() && strings.TrimSpace(a.ToPorts) == "":
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.5", "an allow-access-from without to-ports grants no port in a socket policy")
+			add(a.Pos, finding.DeadEntry, finding.Info, "an allow-access-from without to-ports grants no port in a socket policy")
 		case k.Socket():
 			if d == "*" && strings.TrimSpace(a.ToPorts) == "*" {
-				add(a.Pos, match.FindingOpenSocket, match.High, "SPEC.md 1.5, 4", "any caller may open a socket to any port")
+				add(a.Pos, finding.OpenSocket, finding.High, "any caller may open a socket to any port")
 			}
 		case a.ToPorts != "":
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.5", "to-ports has no effect in an HTTP policy")
+			add(a.Pos, finding.DeadEntry, finding.Info, "to-ports has no effect in an HTTP policy")
 			fallthrough
 		default:
 			if d == "*" {
-				add(a.Pos, match.FindingOpenAccess, match.High, "SPEC.md 4", "any caller may read everything this file governs, with the user's cookies")
+				add(a.Pos, finding.OpenAccess, finding.High, "any caller may read everything this file governs, with the user's cookies")
 			}
 		}
 	}
@@ -80,18 +81,18 @@ func (p *Policy) Lint(opts LintOptions) []match.Finding {
 		d := strings.TrimSpace(h.Domain)
 		lintDomain(d, h.Pos, "allow-http-request-headers-from", add)
 		if k.Socket() {
-			add(h.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.6", "header rules have no effect in a socket policy")
+			add(h.Pos, finding.DeadEntry, finding.Info, "header rules have no effect in a socket policy")
 			continue
 		}
 		if d == "*" {
-			add(h.Pos, match.FindingOpenHeaders, match.Medium, "SPEC.md 1.6, 4", "any caller may send %s with the user's cookies", quoteList(h.Headers))
+			add(h.Pos, finding.OpenHeaders, finding.Medium, "any caller may send %s with the user's cookies", quoteList(h.Headers))
 		}
 		if h.Secure == "false" {
-			add(h.Pos, match.FindingInsecure, match.Medium, "SPEC.md 1.4", "secure=\"false\" lets callers on plain HTTP send these headers to the HTTPS site")
+			add(h.Pos, finding.Insecure, finding.Medium, "secure=\"false\" lets callers on plain HTTP send these headers to the HTTPS site")
 		}
 		for _, name := range strings.Split(h.Headers, ",") {
 			if name = strings.TrimSpace(name); name != "" && NeverSent(name) {
-				add(h.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.6", "Flash Player never sends %s, whatever the policy says", name)
+				add(h.Pos, finding.DeadEntry, finding.Info, "Flash Player never sends %s, whatever the policy says", name)
 			}
 		}
 	}
@@ -111,9 +112,9 @@ func (p *Policy) off(k Kind) string {
 }
 
 // lintDomain reports wildcards and domains that never match.
-func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string, match.Level, string, string, ...any)) {
+func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string, finding.Level, string, ...any)) {
 	if _, err := ParseDomain(d); err != nil {
-		add(pos, match.FindingDeadEntry, match.Info, "SPEC.md 1.3", "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%q", elem, d), err))
+		add(pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%q", elem, d), err))
 		return
 	}
 	host := strings.ToLower(d)
@@ -123,8 +124,8 @@ func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string
 			host = host[:j]
 		}
 	}
-	if f, ok := match.WildcardFinding(d, host); ok {
-		add(pos, f.Code, f.Level, f.Spec, "%s", f.Message)
+	if f, ok := finding.Wildcard(d, host); ok {
+		add(pos, f.Code, f.Level, "%s", f.Message)
 	}
 }
 

@@ -5,42 +5,42 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/reading"
-	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Lint reports what an audit would say about p (SPEC.md 4): grants wider
 // than a site likely means and entries that never match. file names the
 // file in the findings. The codes, and what to do about each, are
 // documented in package match.
-func (p *Policy) Lint(file string) []match.Finding {
+func (p *Policy) Lint(file string) []finding.Finding {
 	fs := &reading.Findings{File: file}
 	add := fs.Add
 	for _, a := range p.Allow {
 		from := strings.TrimSpace(a.From)
 		if _, err := ParseFrom(from); err != nil {
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "%s", reading.NeverMatches(fmt.Sprintf("<allow from=%q>", from), err))
+			add(a.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<allow from=%q>", from), err))
 			continue
 		}
 		to, err := ParseTo(a.To)
 		if err != nil {
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "%s", reading.NeverMatches(fmt.Sprintf("<allow to=%q>", a.To), err))
+			add(a.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<allow to=%q>", a.To), err))
 			continue
 		}
 		typ := strings.TrimSpace(a.Type)
 		if typ != "" && typ != TypeAny && !slices.Contains(RequestTypes, typ) {
-			add(a.Pos, match.FindingDeadEntry, match.Info, "SPEC.md 3", "<allow type=%q> never matches: the types are any, xml, soap, load and save", a.Type)
+			add(a.Pos, finding.DeadEntry, finding.Info, "<allow type=%q> never matches: the types are any, xml, soap, load and save", a.Type)
 			continue
 		}
-		if f, ok := match.WildcardFinding(from, from); ok {
-			add(a.Pos, f.Code, f.Level, f.Spec, "%s", f.Message)
+		if f, ok := finding.Wildcard(from, from); ok {
+			add(a.Pos, f.Code, f.Level, "%s", f.Message)
 		}
 		if (from == "" || from == "*") && to == "" && a.Delegate != "true" {
 			what := "every kind of request"
 			if typ != "" && typ != TypeAny {
 				what = typ + " requests"
 			}
-			add(a.Pos, match.FindingOpenAccess, match.High, "SPEC.md 3, 4",
+			add(a.Pos, finding.OpenAccess, finding.High,
 				"any caller may make %s to everything this file governs, with the user's cookies", what)
 		}
 	}

@@ -29,7 +29,6 @@ func TestLint(t *testing.T) {
 			var got []string
 			for _, f := range pol.Lint("cross-domain-policy.xml") {
 				got = append(got, f.Code+" "+f.Level.String()+" "+f.Pos.String())
-				assert.Contains(t, f.Spec, "SPEC.md")
 			}
 			assert.Equal(t, tt.want, got)
 		})

@@ -12,8 +12,8 @@ import (
 	"sync"
 
 	"github.com/xdpolicy/xdpolicy/audit"
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
-	"github.com/xdpolicy/xdpolicy/match"
 )
 
 type auditFlags struct {
@@ -162,7 +162,7 @@ func (c *cli) audit(cmd *command, args []string) int {
 	if !ok {
 		return code
 	}
-	failOn, err := match.ParseLevel(f.failOn)
+	failOn, err := finding.ParseLevel(f.failOn)
 	if err != nil {
 		return c.usageError(cmd, "-fail-on: %v", err)
 	}

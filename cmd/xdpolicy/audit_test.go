@@ -162,7 +162,7 @@ func TestAuditJSONList(t *testing.T) {
 		{Runtime: "silverlight", Accepted: true, Used: true, Note: "read in place of the missing http://example.com/clientaccesspolicy.xml"},
 	}, f.Readings)
 	require.NotEmpty(t, f.Findings)
-	assert.Equal(t, auditFinding{File: f.URL, Line: 1, Column: 22, Level: "high", Code: "open-access", Spec: "SPEC.md 4",
+	assert.Equal(t, auditFinding{File: f.URL, Line: 1, Column: 22, Level: "high", Code: "open-access", Spec: "https://pkg.go.dev/github.com/xdpolicy/xdpolicy/finding#Docs",
 		Message: "any caller may read everything this file governs, with the user's cookies"}, f.Findings[0])
 	require.Len(t, sites[0].Verdicts, 3)
 	assert.Equal(t, "any Flash caller may read everything over HTTP and HTTPS", sites[0].Verdicts[0].Text)

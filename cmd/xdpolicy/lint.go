@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/xdpolicy/xdpolicy"
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -84,7 +85,7 @@ type lintFinding struct {
 	Message  string `json:"message"`
 }
 
-// auditFinding is a match.Finding in JSON.
+// auditFinding is a finding.Finding in JSON.
 type auditFinding struct {
 	File    string `json:"file,omitempty"`
 	Line    int    `json:"line,omitempty"`
@@ -95,10 +96,10 @@ type auditFinding struct {
 	Spec    string `json:"spec,omitempty"`
 }
 
-func jsonFindings(fs []match.Finding) []auditFinding {
+func jsonFindings(fs []finding.Finding) []auditFinding {
 	out := []auditFinding{}
 	for _, f := range fs {
-		out = append(out, auditFinding{File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Level: f.Level.String(), Code: f.Code, Message: f.Message, Spec: f.Spec})
+		out = append(out, auditFinding{File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Level: f.Level.String(), Code: f.Code, Message: f.Message, Spec: finding.HelpURL(f.Code)})
 	}
 	return out
 }
@@ -113,7 +114,7 @@ type lintFile struct {
 	Audit    []auditFinding `json:"audit"`
 
 	diags []match.Diagnostic
-	audit []match.Finding
+	audit []finding.Finding
 }
 
 func (c *cli) lint(cmd *command, args []string) int {
@@ -130,9 +131,9 @@ func (c *cli) lint(cmd *command, args []string) int {
 	if f.json && f.sarif {
 		return c.usageError(cmd, "-json and -sarif are two output formats; choose one")
 	}
-	var failOn match.Level
+	var failOn finding.Level
 	if f.failOn != "" {
-		l, err := match.ParseLevel(f.failOn)
+		l, err := finding.ParseLevel(f.failOn)
 		if err != nil {
 			return c.usageError(cmd, "-fail-on: %v", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -70,7 +71,7 @@ func TestLintAuditJSON(t *testing.T) {
 	require.Len(t, got[0].Findings, 1, "the reading's diagnostics stay under findings")
 	assert.Equal(t, "unknown-attribute", got[0].Findings[0].Code)
 	require.Len(t, got[0].Audit, 3)
-	assert.Equal(t, auditFinding{File: "<stdin>", Line: 4, Column: 3, Level: "high", Code: "open-access", Spec: "SPEC.md 4",
+	assert.Equal(t, auditFinding{File: "<stdin>", Line: 4, Column: 3, Level: "high", Code: "open-access", Spec: "https://pkg.go.dev/github.com/xdpolicy/xdpolicy/finding#Docs",
 		Message: "any caller may read everything this file governs, with the user's cookies"}, got[0].Audit[2])
 
 	// A clean file has an empty array, never null.
@@ -92,8 +93,8 @@ func TestLintSARIF(t *testing.T) {
 	assert.Equal(t, "xdpolicy", run.Tool.Driver.Name)
 	assert.Equal(t, "unicodeCodePoints", run.ColumnKind)
 	rules := run.Tool.Driver.Rules
-	require.Len(t, rules, len(match.FindingDocs)+1, "every finding code, and the one diagnostic code that occurs")
-	for i, d := range match.FindingDocs {
+	require.Len(t, rules, len(finding.Docs)+1, "every finding code, and the one diagnostic code that occurs")
+	for i, d := range finding.Docs {
 		assert.Equal(t, d.Code, rules[i].ID)
 		assert.Equal(t, d.Help, rules[i].Help.Text)
 		assert.NotEmpty(t, rules[i].Properties.SecuritySeverity)

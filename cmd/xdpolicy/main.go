@@ -48,7 +48,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/xdpolicy/xdpolicy/match"
+	"github.com/xdpolicy/xdpolicy/finding"
 )
 
 // Exit codes shared by the commands.
@@ -165,7 +165,7 @@ entries or files that do nothing. Each has a code and a level (info < low <
 medium < high; -fail-on LEVEL makes a command exit 1 at that level or above).
 
 `)
-	for _, d := range match.FindingDocs {
+	for _, d := range finding.Docs {
 		fmt.Fprintf(w, "%s (%s): %s\n\t%s\n\n", d.Code, d.Level, d.Title, strings.ReplaceAll(d.Help, "\n", "\n\t"))
 	}
 }

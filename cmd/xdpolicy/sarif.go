@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/reading"
 	"github.com/xdpolicy/xdpolicy/match"
 )
@@ -47,6 +48,7 @@ type sarifRule struct {
 	ShortDescription     sarifText       `json:"shortDescription"`
 	FullDescription      *sarifText      `json:"fullDescription,omitempty"`
 	Help                 *sarifText      `json:"help,omitempty"`
+	HelpURI              string          `json:"helpUri,omitempty"`
 	DefaultConfiguration *sarifConfig    `json:"defaultConfiguration,omitempty"`
 	Properties           *sarifRuleProps `json:"properties,omitempty"`
 }
@@ -89,11 +91,11 @@ type sarifRegion struct {
 }
 
 // sarifLevel maps a finding's level to a SARIF level.
-func sarifLevel(l match.Level) string {
+func sarifLevel(l finding.Level) string {
 	switch l {
-	case match.High:
+	case finding.High:
 		return "error"
-	case match.Medium, match.Low:
+	case finding.Medium, finding.Low:
 		return "warning"
 	}
 	return "note"
@@ -101,13 +103,13 @@ func sarifLevel(l match.Level) string {
 
 // securitySeverity scores a level on GitHub's 0-10 scale (high 7.0-8.9,
 // medium 4.0-6.9, low 0.1-3.9).
-func securitySeverity(l match.Level) string {
+func securitySeverity(l finding.Level) string {
 	switch l {
-	case match.High:
+	case finding.High:
 		return "8.0"
-	case match.Medium:
+	case finding.Medium:
 		return "5.0"
-	case match.Low:
+	case finding.Low:
 		return "3.0"
 	}
 	return "1.0"
@@ -138,13 +140,14 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 		Results:    []sarifResult{},
 	}
 	index := map[string]int{}
-	for _, d := range match.FindingDocs {
+	for _, d := range finding.Docs {
 		index[d.Code] = len(run.Tool.Driver.Rules)
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID:                   d.Code,
 			ShortDescription:     sarifText{d.Title},
 			FullDescription:      &sarifText{d.Help},
 			Help:                 &sarifText{d.Help},
+			HelpURI:              finding.HelpURL(d.Code),
 			DefaultConfiguration: &sarifConfig{Level: sarifLevel(d.Level)},
 			Properties:           &sarifRuleProps{Tags: []string{"security"}, SecuritySeverity: securitySeverity(d.Level)},
 		})

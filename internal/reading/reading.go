@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/xmldoc"
 	"github.com/xdpolicy/xdpolicy/match"
 )
@@ -222,12 +223,12 @@ func editDistance(a, b string) int {
 // Findings collects the audit findings of one file for a format's Lint.
 type Findings struct {
 	File string
-	List []match.Finding
+	List []finding.Finding
 }
 
 // Add records a finding at pos.
-func (f *Findings) Add(pos match.Pos, code string, level match.Level, spec, format string, args ...any) {
-	f.List = append(f.List, match.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: f.File, Pos: pos, Spec: spec})
+func (f *Findings) Add(pos match.Pos, code string, level finding.Level, format string, args ...any) {
+	f.List = append(f.List, finding.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: f.File, Pos: pos})
 }
 
 // NeverMatches is the message of a dead-entry finding for a pattern that

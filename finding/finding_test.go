@@ -1,4 +1,4 @@
-package match
+package finding
 
 import (
 	"go/ast"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 func TestLevel(t *testing.T) {
@@ -27,9 +29,9 @@ func TestLevel(t *testing.T) {
 }
 
 func TestFindingString(t *testing.T) {
-	f := Finding{Code: "open-access", Level: High, Message: "m", File: "f.xml", Pos: Pos{Line: 2, Col: 3}}
+	f := Finding{Code: "open-access", Level: High, Message: "m", File: "f.xml", Pos: match.Pos{Line: 2, Col: 3}}
 	assert.Equal(t, "f.xml:2:3: high: open-access: m", f.String())
-	f.File, f.Pos = "", Pos{}
+	f.File, f.Pos = "", match.Pos{}
 	assert.Equal(t, "high: open-access: m", f.String())
 }
 
@@ -37,25 +39,25 @@ func TestWildcardFinding(t *testing.T) {
 	for _, tt := range []struct {
 		host, code string
 	}{
-		{"*.co.uk", FindingSuffixWildcard},
-		{"*.CO.UK", FindingSuffixWildcard},
-		{"*.github.io", FindingSuffixWildcard},
-		{"*.com", FindingSuffixWildcard},
-		{"*.example.co.uk", FindingWideWildcard},
-		{"*.example.com", FindingWideWildcard},
+		{"*.co.uk", SuffixWildcard},
+		{"*.CO.UK", SuffixWildcard},
+		{"*.github.io", SuffixWildcard},
+		{"*.com", SuffixWildcard},
+		{"*.example.co.uk", WideWildcard},
+		{"*.example.com", WideWildcard},
 		{"example.com", ""},
 		{"*", ""},
 		{"*.", ""},
 		{"www.example.com", ""},
 	} {
-		f, ok := WildcardFinding(tt.host, tt.host)
+		f, ok := Wildcard(tt.host, tt.host)
 		assert.Equal(t, tt.code != "", ok, tt.host)
 		assert.Equal(t, tt.code, f.Code, tt.host)
 	}
 }
 
-// TestFindingDocs checks that every Finding* constant of this package is
-// documented in FindingDocs, once, in order.
+// TestFindingDocs checks that every code constant of this package (a
+// string constant) is documented in Docs, once, in order.
 func TestFindingDocs(t *testing.T) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "finding.go", nil, 0)
@@ -68,17 +70,18 @@ func TestFindingDocs(t *testing.T) {
 		}
 		for _, s := range g.Specs {
 			vs := s.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if strings.HasPrefix(n.Name, "Finding") {
-					lit := vs.Values[i].(*ast.BasicLit)
-					consts = append(consts, strings.Trim(lit.Value, `"`))
+			for i := range vs.Names {
+				if i < len(vs.Values) {
+					if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						consts = append(consts, strings.Trim(lit.Value, `"`))
+					}
 				}
 			}
 		}
 	}
 	require.NotEmpty(t, consts)
 	var documented []string
-	for _, d := range FindingDocs {
+	for _, d := range Docs {
 		documented = append(documented, d.Code)
 		assert.NotEmpty(t, d.Title, d.Code)
 		assert.NotEmpty(t, d.Help, d.Code)

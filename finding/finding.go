@@ -1,10 +1,24 @@
-package match
+// Package finding is the vocabulary of audits: a Finding is one thing
+// an audit reports about a policy file (a grant wider than a site likely
+// means, an entry that does nothing, a response served carelessly), with a
+// Code, a Level and where it is. Every code is documented once, with what
+// to do about it, in Docs; "xdpolicy help findings" prints them, and
+// HelpURL gives each a page a user can open.
+//
+// The format packages' Lint functions (crossdomain, clientaccess,
+// mozpolicy) report the findings of one file; package audit adds those of
+// the responses and of a site as a whole. Kept apart from package match,
+// so that deciding requests does not bring in the public suffix list the
+// wildcard findings need.
+package finding
 
 import (
 	"fmt"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Level ranks a Finding by what it exposes, from Info (an entry that does
@@ -41,7 +55,7 @@ func ParseLevel(s string) (Level, error) {
 // Finding is one thing an audit reports about a policy file: a grant
 // wider than a site likely means, or an entry that does nothing. The
 // format packages' Lint functions produce them; each Code is documented
-// once, with what to do about it, in FindingDocs.
+// once, with what to do about it, in Docs.
 type Finding struct {
 	// Code is a short, stable name, such as "open-access".
 	Code  string
@@ -51,9 +65,7 @@ type Finding struct {
 	Message string
 	// File names the file (its URL or path); Pos is where the entry is.
 	File string
-	Pos  Pos
-	// Spec is the rule of SPEC.md the finding rests on, such as "SPEC.md 4".
-	Spec string
+	Pos  match.Pos
 }
 
 // String formats the finding as FILE:LINE:COL: LEVEL: CODE: MESSAGE.
@@ -62,7 +74,7 @@ func (f Finding) String() string {
 	if f.File != "" {
 		b.WriteString(f.File + ":")
 	}
-	if f.Pos != (Pos{}) {
+	if f.Pos != (match.Pos{}) {
 		b.WriteString(f.Pos.String() + ":")
 	}
 	if b.Len() > 0 {
@@ -73,25 +85,25 @@ func (f Finding) String() string {
 }
 
 // The finding codes. Each is documented once, with what it means and what
-// to do about it, in FindingDocs (also printed by "xdpolicy help
+// to do about it, in Docs (also printed by "xdpolicy help
 // findings"); the format packages' Lint functions and the auditor report
-// them (SPEC.md 4).
+// them.
 const (
-	FindingOpenAccess            = "open-access"
-	FindingOpenSocket            = "open-socket"
-	FindingOpenHeaders           = "open-headers"
-	FindingInsecure              = "insecure"
-	FindingPermissiveSiteControl = "permissive-site-control"
-	FindingSuffixWildcard        = "suffix-wildcard"
-	FindingWideWildcard          = "wide-wildcard"
-	FindingDeadEntry             = "dead-entry"
-	FindingIgnoredFile           = "ignored-file"
-	FindingCacheable             = "cacheable-response"
-	FindingNoMetaPolicyHeader    = "missing-meta-policy-header"
+	OpenAccess            = "open-access"
+	OpenSocket            = "open-socket"
+	OpenHeaders           = "open-headers"
+	Insecure              = "insecure"
+	PermissiveSiteControl = "permissive-site-control"
+	SuffixWildcard        = "suffix-wildcard"
+	WideWildcard          = "wide-wildcard"
+	DeadEntry             = "dead-entry"
+	IgnoredFile           = "ignored-file"
+	Cacheable             = "cacheable-response"
+	NoMetaPolicyHeader    = "missing-meta-policy-header"
 )
 
-// FindingDoc documents one finding code.
-type FindingDoc struct {
+// Doc documents one finding code.
+type Doc struct {
 	Code string
 	// Level is the level the code is reported at (the highest, for a
 	// code reported at several).
@@ -102,57 +114,57 @@ type FindingDoc struct {
 	Help string
 }
 
-// FindingDocs documents every finding code, in the order of the constants.
+// Docs documents every finding code, in the order of the constants.
 // Read it; do not modify it.
-var FindingDocs = []FindingDoc{
-	{FindingOpenAccess, High, "every caller may read what the policy file governs",
+var Docs = []Doc{
+	{OpenAccess, High, "every caller may read what the policy file governs",
 		`Flash domain="*" in an HTTP policy; Silverlight uri="*" (or http://*,
 https://*) granting path="/" with its subpaths; a Mozilla-draft policy
 that grants its whole scope to every caller. The runtimes send the user's
 cookies and HTTP authentication, so a page of an attacker's reads what
 the user sees. Name the partner domains, and put APIs for third parties
 on a domain of their own with no user sessions.`},
-	{FindingOpenSocket, High, "every caller may open sockets to every port the file can grant",
+	{OpenSocket, High, "every caller may open sockets to every port the file can grant",
 		`Flash domain="*" with to-ports="*"; Silverlight uri="*" with the whole
 4502-4534 range. Name the domains and the ports.`},
-	{FindingOpenHeaders, Medium, "every caller may send custom request headers",
+	{OpenHeaders, Medium, "every caller may send custom request headers",
 		`SOAPAction, authorization schemes and CSRF tokens then come with the
 user's cookies from any page. Name the callers that need them, and the
 headers.`},
-	{FindingInsecure, Medium, `Flash secure="false"`,
+	{Insecure, Medium, `Flash secure="false"`,
 		`Pages loaded over plain HTTP, which anyone on the network can read and
 alter, may read the HTTPS site. Remove the attribute, or grant HTTPS
 callers only.`},
-	{FindingPermissiveSiteControl, Medium, "a Flash master lets other policy files count",
+	{PermissiveSiteControl, Medium, "a Flash master lets other policy files count",
 		`site-control all, by-content-type or by-ftp-filename: whoever can put a
 file on the site (uploads, user pages) can grant access to it. Use
 master-only, or none when the site needs no policy.`},
-	{FindingSuffixWildcard, High, "a wildcard over a public suffix",
+	{SuffixWildcard, High, "a wildcard over a public suffix",
 		`*.co.uk, *.github.io: everyone who registers a name under the suffix is
 a trusted caller (the list is golang.org/x/net/publicsuffix). Name the
 registered domain instead.`},
-	{FindingWideWildcard, Low, "a *.example.com wildcard",
+	{WideWildcard, Low, "a *.example.com wildcard",
 		`It trusts every host under the domain, including ones that serve user
 content or that someone may take over later. List the hosts that need
 access when you can.`},
-	{FindingDeadEntry, Info, "an entry the runtime never uses",
+	{DeadEntry, Info, "an entry the runtime never uses",
 		`A pattern that never matches, Flash to-ports in an HTTP policy (or
 none in a socket policy), site-control outside a master, a header Flash
 Player never sends, a grant in a master whose site-control is none
 (which switches the file off), site-control by-content-type or
 by-ftp-filename in a socket master (read as master-only there). Remove
 or fix it; it misleads whoever reads the file.`},
-	{FindingIgnoredFile, Info, "a policy file the runtime never uses",
+	{IgnoredFile, Info, "a policy file the runtime never uses",
 		`Found where a runtime looks, but not used: rejected by its reading,
 redirected where the runtime does not follow, served with a type it
 refuses, a non-master Flash file under a master-only (or none) master,
 a clientaccesspolicy.xml away from the root. Remove it, or fix it if it
 was meant to count.`},
-	{FindingCacheable, Low, "a policy file served without Cache-Control: no-cache",
+	{Cacheable, Low, "a policy file served without Cache-Control: no-cache",
 		`Runtimes read a policy once per session, and caches in between may
 keep it longer: a fix (a narrower grant) then takes effect late for some
-users. Serve policy files with Cache-Control: no-cache (SPEC.md 4).`},
-	{FindingNoMetaPolicyHeader, Low, "a Flash master served without X-Permitted-Cross-Domain-Policies",
+users. Serve policy files with Cache-Control: no-cache.`},
+	{NoMetaPolicyHeader, Low, "a Flash master served without X-Permitted-Cross-Domain-Policies",
 		`The header sets the site's meta-policy from the server, whatever any
 file says, and stops Flash Player honouring a policy file someone
 manages to put on the site. Send X-Permitted-Cross-Domain-Policies:
@@ -162,28 +174,35 @@ at info when its site-control is explicit.`},
 }
 
 // DocFor returns the documentation of a finding code.
-func DocFor(code string) (FindingDoc, bool) {
-	for _, d := range FindingDocs {
+func DocFor(code string) (Doc, bool) {
+	for _, d := range Docs {
 		if d.Code == code {
 			return d, true
 		}
 	}
-	return FindingDoc{}, false
+	return Doc{}, false
 }
 
-// WildcardFinding judges a caller pattern whose host part is host: a
-// wildcard over a public suffix ("*.co.uk") is FindingSuffixWildcard, any
-// other "*.domain" FindingWideWildcard; other hosts yield no finding.
+// Wildcard judges a caller pattern whose host part is host: a
+// wildcard over a public suffix ("*.co.uk") is SuffixWildcard, any
+// other "*.domain" WideWildcard; other hosts yield no finding.
 // pattern is the value as written, for the message.
-func WildcardFinding(pattern, host string) (Finding, bool) {
+func Wildcard(pattern, host string) (Finding, bool) {
 	suffix, ok := strings.CutPrefix(strings.ToLower(host), "*.")
 	if !ok || suffix == "" {
 		return Finding{}, false
 	}
 	if ps, _ := publicsuffix.PublicSuffix(suffix); ps == suffix {
-		return Finding{Code: FindingSuffixWildcard, Level: High, Spec: "SPEC.md 4",
+		return Finding{Code: SuffixWildcard, Level: High,
 			Message: fmt.Sprintf("%q trusts every site registered under the public suffix %s", pattern, suffix)}, true
 	}
-	return Finding{Code: FindingWideWildcard, Level: Low, Spec: "SPEC.md 4",
+	return Finding{Code: WideWildcard, Level: Low,
 		Message: fmt.Sprintf("%q trusts every host under %s", pattern, suffix)}, true
+}
+
+// HelpURL returns the address of the documentation of a finding code: its
+// entry in this package's documentation, which says what the code means
+// and what to do about it.
+func HelpURL(code string) string {
+	return "https://pkg.go.dev/github.com/xdpolicy/xdpolicy/finding#Docs"
 }
