@@ -34,10 +34,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
-	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/internal/httpserve"
 	"github.com/xdpolicy/xdpolicy/match"
 )
