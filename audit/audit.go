@@ -12,7 +12,7 @@
 // redirect is fetched again following same-host redirects (what Flash
 // Player saw).
 //
-// Decisions taken (SPEC.md 4 names the findings, not their scope):
+// Decisions taken (where the findings are reported is the audit's choice):
 //   - missing-meta-policy-header is reported on a Flash master the player
 //     uses, the one response whose header counts; a site with no master
 //     is not asked for one.

@@ -27,7 +27,7 @@ type CompileOptions struct {
 var socketPorts = match.Ports(match.PortRange{Lo: MinSocketPort, Hi: MaxSocketPort})
 
 // Compile turns the policy into rules for match, with Silverlight's
-// semantics (SPEC.md 2.3-2.6): every <allow-from> of a <policy> becomes one
+// semantics: every <allow-from> of a <policy> becomes one
 // rule that admits its domains, GET and POST plus its http-methods, its
 // http-request-headers plus Content-Type, and grants every resource and
 // TCP socket range of the policy's <grant-to> elements. The path-character
@@ -107,7 +107,7 @@ func resourceText(r Resource) string {
 }
 
 // methods returns GET and POST, which Silverlight always allows, plus the
-// methods of an http-methods value ("*" for all). SPEC.md 2.4 decides that
+// methods of an http-methods value ("*" for all). This package decides that
 // a comma-separated list allows the methods it names.
 func methods(httpMethods string) match.MethodSet {
 	m := match.Methods("GET", "POST")
@@ -118,7 +118,7 @@ func methods(httpMethods string) match.MethodSet {
 }
 
 // opensEverything reports the single exception to the path-character rule
-// (SPEC.md 2.5): the file is exactly one policy with one grant-to holding
+// of Silverlight: the file is exactly one policy with one grant-to holding
 // one <resource path="/" include-subpaths="true"/> and nothing else.
 func (p *Policy) opensEverything() bool {
 	var only *Rule
@@ -138,7 +138,7 @@ func (p *Policy) opensEverything() bool {
 		g.Resources[0].Path == "/" && g.Resources[0].IncludeSubpaths
 }
 
-// parseDomainURI compiles a <domain uri="…"> value (SPEC.md 2.3):
+// parseDomainURI compiles a <domain uri="…"> value as Silverlight did:
 //
 //   - "*": every caller, of any scheme, local files included;
 //   - "http://*", "https://*": every caller of that scheme on its
@@ -147,7 +147,8 @@ func (p *Policy) opensEverything() bool {
 //   - "scheme://host[:port][/]": callers whose scheme, host and port
 //     (default ports filled in) are exactly these; "*.example.com" as the
 //     host also admits example.com and every host under it, at a label
-//     boundary (SPEC.md decides against Moonlight's plain suffix test);
+//     boundary (this package decides against Moonlight's plain suffix
+//     test, which let evilexample.com in: a bug, not Silverlight);
 //   - "scheme://host[:port]/path/app.xap": only that exact XAP.
 //
 // A bare host without a scheme, another scheme, a wildcard anywhere else, a

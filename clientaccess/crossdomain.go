@@ -11,7 +11,7 @@ import (
 )
 
 // ParseCrossDomain is Silverlight's reading of a crossdomain.xml file
-// (SPEC.md 2.8), which it consults when clientaccesspolicy.xml is missing
+// (see CompileCrossDomain), which it consults when clientaccesspolicy.xml is missing
 // or rejected: Parser{}.ParseCrossDomain.
 func ParseCrossDomain(b []byte) (*crossdomain.Policy, []match.Diagnostic, error) {
 	return Parser{}.ParseCrossDomain(b)
@@ -129,7 +129,7 @@ func (r *reader) secure(a xmldoc.Attr) string {
 }
 
 // CompileCrossDomain turns a crossdomain.xml file into rules for match with
-// Silverlight's semantics (SPEC.md 2.8): the meta-policy (the
+// Silverlight's semantics: the meta-policy (the
 // PermittedCrossDomainPolicies option when not empty, else the file's
 // site-control) must be all, master-only or by-ftp-filename; only
 // allow-access-from domain="*" counts, opening the whole site for GET and

@@ -47,7 +47,7 @@
 //
 // # Two readings
 //
-// Parse is Silverlight's own reading (SPEC.md 2.2): what rejects the file
+// Parse is Silverlight's own reading: what rejects the file
 // whole is an error (a *match.Diagnostic with line and column), and every
 // piece it drops or thing it ignores is a warning. ParseStrict holds the
 // file to the published format and makes every deviation an error; it
@@ -57,13 +57,13 @@
 //
 // # Decisions taken
 //
-// Where SPEC.md and Silverlight's sources are silent, this package does
+// Where Silverlight's sources are silent, this package does
 // what Silverlight did and otherwise denies:
 //
 //   - Unknown elements directly inside <access-policy> and
 //     <cross-domain-access> are ignored (with a warning); unknown elements
 //     inside <policy>, <allow-from> or <grant-to> drop their parent, as
-//     SPEC.md says.
+//     Silverlight did.
 //   - A <resource> or <socket-resource> with any content, whitespace
 //     included, drops its <grant-to>; <resource ...></resource> with no
 //     content at all is the same as <resource .../>.

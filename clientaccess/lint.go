@@ -8,7 +8,7 @@ import (
 	"github.com/xdpolicy/xdpolicy/internal/reading"
 )
 
-// Lint reports what an audit would say about p (SPEC.md 4): grants wider
+// Lint reports what an audit would say about p: grants wider
 // than a site likely means and entries Silverlight never uses. file names
 // the file in the findings. The codes, and what to do about each, are
 // documented in package match.

@@ -17,7 +17,7 @@ import (
 const SocketPolicyPort = 943
 
 // Client decides requests the way a Silverlight session did, fetching the
-// policy files itself (SPEC.md 2.6 and 2.7):
+// policy files itself:
 //
 //   - a target on the caller's own scheme, host and port is allowed
 //     without a policy;

@@ -20,7 +20,7 @@ type Parser struct {
 }
 
 // Parse is Silverlight's reading of a clientaccesspolicy.xml file
-// (SPEC.md 2.2): Parser{}.Parse.
+// (see the package doc): Parser{}.Parse.
 //
 // When Silverlight would reject the file whole (and fall back to
 // crossdomain.xml), the error is a *match.Diagnostic with the position of

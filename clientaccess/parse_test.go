@@ -92,7 +92,8 @@ func TestParseModel(t *testing.T) {
 	}
 }
 
-// TestParseRejects covers every whole-file rejection of SPEC.md 2.2.
+// TestParseRejects covers every whole-file rejection of Silverlight's
+// reading.
 func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -131,7 +132,7 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
-// TestParseDrops covers the pieces SPEC.md 2.2 drops while keeping the
+// TestParseDrops covers the pieces Silverlight drops while keeping the
 // file, and the things it ignores.
 func TestParseDrops(t *testing.T) {
 	type shape struct{ Policies, AllowFroms, GrantTos, Resources, Sockets int }

@@ -71,7 +71,7 @@ type SocketResource struct {
 	Pos      match.Pos
 }
 
-// Silverlight's socket port range (SPEC.md 2.6).
+// Silverlight's socket port range: it opens sockets to no other port.
 // PolicyRequest is what Silverlight sends to port 943: the 22 bytes of
 // <policy-file-request/>, without a NUL.
 const PolicyRequest = "<policy-file-request/>"

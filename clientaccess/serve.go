@@ -17,7 +17,7 @@ import (
 )
 
 // ContentType is the media type clientaccesspolicy.xml is served as
-// (SPEC.md 4); Silverlight takes any text/* or application/xml.
+// (the type servers are advised to send); Silverlight takes any text/* or application/xml.
 const ContentType = "text/xml"
 
 // HandlerOptions configure NewHandler and NewRawHandler. The zero value

@@ -9,7 +9,7 @@ import (
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
-// ParseDomain compiles a domain attribute (SPEC.md 1.3):
+// ParseDomain compiles a domain attribute as Flash Player matched it:
 //
 //   - "*": every caller, local files (no host) included;
 //   - "www.example.com": that host only ("example.com" does not admit
@@ -84,7 +84,7 @@ type CompileOptions struct {
 }
 
 // neverSent are the request headers Flash Player never sends, whatever a
-// policy says (SPEC.md 1.6).
+// policy says.
 var neverSent = match.Headers(
 	"Accept-Charset", "Accept-Encoding", "Accept-Ranges", "Age", "Allow", "Allowed",
 	"Charge-To", "Connect", "Connection", "Content-Length", "Content-Location", "Content-Range",
@@ -106,7 +106,7 @@ func normalizeHeader(h string) string { return strings.ReplaceAll(h, "_", "-") }
 var flashMethods = match.Methods("GET", "POST")
 
 // Compile turns the file into rules for match with Flash Player's
-// semantics (SPEC.md 1.3-1.7):
+// semantics:
 //
 //   - each live <allow-access-from> is a rule admitting its domain: over
 //     HTTP(S), to everything the file governs with GET and POST; in a
@@ -119,7 +119,7 @@ var flashMethods = match.Methods("GET", "POST")
 //     the <allow-http-request-headers-from> rules: one must admit the
 //     caller and list every header (with only header rules, such a
 //     request is allowed; flash.json, headers-listed-header-allowed), and
-//     Flash Player never sends the headers of SPEC.md 1.6;
+//     Flash Player never sends the headers NeverSent lists;
 //   - a master whose meta-policy (site-control and the
 //     X-Permitted-Cross-Domain-Policies header, the stricter winning) is
 //     none, and any response marked none-this-response, grants nothing.

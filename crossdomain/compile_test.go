@@ -45,7 +45,7 @@ func TestCompileDecide(t *testing.T) {
 <allow-access-from domain="secure.example" to-ports="*" secure="true"/>`
 	const low = `<allow-access-from domain="*" to-ports="80,1000-2000"/>`
 	tests := []tc{
-		// secure by kind of file (SPEC.md 1.4)
+		// secure by kind of file
 		{"HTTPS policy: secure by default", star, "https://s.example/crossdomain.xml", "", request(t, "http://a.example/a.swf", "https://s.example/x"), match.NotSecure, "only over HTTPS"},
 		{"HTTPS policy: an HTTPS caller", star, "https://s.example/crossdomain.xml", "", request(t, "https://a.example/a.swf", "https://s.example/x"), match.Granted, ""},
 		{"HTTPS policy: secure=false", secureFalse, "https://s.example/crossdomain.xml", "", request(t, "http://a.example/a.swf", "https://s.example/x"), match.Granted, ""},
@@ -54,7 +54,7 @@ func TestCompileDecide(t *testing.T) {
 		{"socket policy: not secure by default", sockets, "xmlsocket://s.example:843", "", request(t, "http://a.example/a.swf", "xmlsocket://s.example:507"), match.Granted, "port 507"},
 		{"socket policy: secure=true", sockets, "xmlsocket://s.example:843", "", request(t, "http://secure.example/a.swf", "xmlsocket://s.example:9000"), match.NotSecure, ""},
 		{"socket policy: secure=true, HTTPS caller", sockets, "xmlsocket://s.example:843", "", request(t, "https://secure.example/a.swf", "xmlsocket://s.example:9000"), match.Granted, ""},
-		// to-ports and the 1024 rule (SPEC.md 1.5)
+		// to-ports and the 1024 rule
 		{"to-ports list", sockets, "xmlsocket://s.example:843", "", request(t, "http://a.foo.com/a.swf", "xmlsocket://s.example:516"), match.Granted, ""},
 		{"to-ports range", sockets, "xmlsocket://s.example:843", "", request(t, "http://www.foo.com/a.swf", "xmlsocket://s.example:520"), match.Granted, ""},
 		{"a port no entry grants", sockets, "xmlsocket://s.example:843", "", request(t, "http://a.foo.com/a.swf", "xmlsocket://s.example:520"), match.NotGranted, "does not grant port 520"},
@@ -64,12 +64,12 @@ func TestCompileDecide(t *testing.T) {
 		{"a socket policy of another host", sockets, "xmlsocket://s.example:843", "", request(t, "http://a.example/a.swf", "xmlsocket://t.example:507"), match.OutOfScope, "sockets on s.example"},
 		{"an HTTP policy never authorises sockets", star, "http://s.example/crossdomain.xml", "", request(t, "http://a.example/a.swf", "xmlsocket://s.example:507"), match.OutOfScope, ""},
 		{"a socket policy never authorises HTTP", sockets, "xmlsocket://s.example:843", "", request(t, "http://a.example/a.swf", "http://s.example/x"), match.OutOfScope, ""},
-		// scope (SPEC.md 1.7)
+		// scope
 		{"master governs its port", star, "http://s.example/crossdomain.xml", "", request(t, "http://a.example/a.swf", "http://s.example:8080/x"), match.OutOfScope, ""},
 		{"non-master governs its directory", star, "http://s.example/sub/dir/pf.xml", "", request(t, "http://a.example/a.swf", "http://s.example/sub/dir/deep/x.txt"), match.Granted, ""},
 		{"non-master: not outside", star, "http://s.example/sub/dir/pf.xml", "", request(t, "http://a.example/a.swf", "http://s.example/elsewhere/x.txt"), match.OutOfScope, "/sub/dir/"},
 		{"non-master: dot segments climb out", star, "http://s.example/sub/dir/pf.xml", "", request(t, "http://a.example/a.swf", "http://s.example/sub/dir/../../secret"), match.OutOfScope, ""},
-		// headers (SPEC.md 1.6)
+		// headers
 		{"a listed header", headers, "http://s.example/crossdomain.xml", "", request(t, "http://www.bar.com/a.swf", "http://s.example/x", "SOAPAction"), match.Granted, "request headers SOAPAction"},
 		{"a prefix header", headers, "http://s.example/crossdomain.xml", "", request(t, "http://www.bar.com/a.swf", "http://s.example/x", "X-Foo", "x-foo-bar"), match.Granted, ""},
 		{"case-insensitive", headers, "http://s.example/crossdomain.xml", "", request(t, "http://foo.example.com/a.swf", "http://s.example/x", "authorization"), match.Granted, ""},

@@ -43,12 +43,12 @@
 //
 // # Decisions taken
 //
-// Where SPEC.md and the players' sources are silent, this package does
+// Where the players' sources are silent, this package does
 // what Flash Player did and otherwise denies:
 //
 //   - A request that sends custom headers is judged by the
 //     allow-http-request-headers-from rules alone: one must admit the caller
-//     and list every header (SPEC.md 1.6 and flash.json).
+//     and list every header (as the published examples show).
 //   - Flash Player in a browser sends GET and POST only; other methods are
 //     denied.
 //   - A site-control without a value, like an unknown value, counts as none.

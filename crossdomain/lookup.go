@@ -15,7 +15,7 @@ import (
 )
 
 // Client decides requests the way a Flash Player session did, fetching
-// the policy files itself (SPEC.md 1.7 and 1.8).
+// the policy files itself.
 //
 // HTTP(S): a target on the caller's own scheme, host and port is allowed
 // without a policy. Otherwise the master /crossdomain.xml of the target's

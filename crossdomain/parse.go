@@ -25,7 +25,7 @@ type Parser struct {
 }
 
 // Parse is Flash Player's reading of a master crossdomain.xml
-// (SPEC.md 1.2): Parser{}.Parse.
+// (see the package doc): Parser{}.Parse.
 //
 // When Flash Player would reject the file whole, the error is a
 // *match.Diagnostic with the position of the first reason. Otherwise the

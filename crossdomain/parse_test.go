@@ -70,7 +70,8 @@ func TestParseModel(t *testing.T) {
 	}
 }
 
-// TestParseRejects covers the whole-file rejections of SPEC.md 1.2.
+// TestParseRejects covers the whole-file rejections of Flash Player's
+// reading.
 func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name string

@@ -15,7 +15,8 @@ import (
 	"github.com/xdpolicy/xdpolicy/internal/sockserve"
 )
 
-// ContentType is the media type crossdomain.xml is served as (SPEC.md 4).
+// ContentType is the media type crossdomain.xml is served as: the one
+// Flash Player's by-content-type meta-policy asks for.
 // Under the by-content-type meta-policy it is the only one a non-master
 // file counts with.
 const ContentType = "text/x-cross-domain-policy"
@@ -265,8 +266,8 @@ type ListenerOptions struct {
 }
 
 // NewListener wraps an application's listener to answer Flash Player's
-// socket policy request inline, on the application's own port (SPEC.md
-// 1.8): a connection whose first 23 bytes are the request gets the policy
+// socket policy request inline, on the application's own port: a
+// connection whose first 23 bytes are the request gets the policy
 // and a NUL and is closed; every other connection is returned by Accept
 // with the bytes already read replayed before the rest of its stream, so
 // the application sees it untouched. Accept returns connections as they

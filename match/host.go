@@ -14,7 +14,8 @@ const (
 	// every host under it (Flash, Silverlight).
 	WildcardWithApex Wildcard = iota
 	// WildcardBelowOnly: "*.example.com" matches hosts under example.com
-	// but not example.com (the Mozilla draft, as SPEC.md 3 decides).
+	// but not example.com (the Mozilla draft: its "wildcarded ones" are
+	// the subdomains).
 	WildcardBelowOnly
 )
 

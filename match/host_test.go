@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// naiveHostMatch is SPEC.md 1.3 and 3 read literally, for ASCII patterns
+// naiveHostMatch is the domain rules of Flash Player and of the draft read
+// literally, for ASCII patterns
 // and hosts: the slow, obvious matcher the compiled one is checked against.
 func naiveHostMatch(pattern, host string, w Wildcard) bool {
 	pattern, host = strings.ToLower(pattern), strings.ToLower(host)

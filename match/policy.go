@@ -144,7 +144,7 @@ type Rule struct {
 	// Secure requires an HTTPS caller when the target is HTTPS or a
 	// socket (Flash's and Silverlight's secure="true").
 	Secure bool
-	// PathChars applies the path-character rule (SPEC.md 2.5): when the
+	// PathChars applies Silverlight's path-character rule: when the
 	// rule grants, the request is still denied if the target's raw path
 	// contains '%', "./" or "..".
 	PathChars bool
@@ -200,7 +200,7 @@ type Policy struct {
 	// a socket to (Silverlight: 4502-4534).
 	SocketPorts PortSet
 	// NeverSent are headers the runtime never sends, whatever the policy
-	// says (Flash's list in SPEC.md 1.6).
+	// says (Flash Player's list: crossdomain.NeverSent).
 	NeverSent HeaderSet
 	// NormalizeHeader, if set, maps a request header name before it is
 	// compared with NeverSent (Flash reads '_' as '-').

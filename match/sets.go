@@ -315,7 +315,7 @@ func (s PathScope) describe() string {
 }
 
 // UnsafePathChars reports whether raw, the text of a target from its path to
-// the first '?', breaks Silverlight's path-character rule (SPEC.md 2.5): it
+// the first '?', breaks Silverlight's path-character rule: it
 // contains '%', "./" or "..". Such text could climb out of a granted path
 // once a server unescapes it.
 func UnsafePathChars(raw string) bool {

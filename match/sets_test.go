@@ -106,7 +106,7 @@ func TestMethodSet(t *testing.T) {
 	assert.Equal(t, "GET,POST", m.String())
 }
 
-// naiveContains is SPEC.md 2.5's include-subpaths read literally.
+// naiveContains is Silverlight's include-subpaths read literally.
 func naiveContains(scope, path string, subpaths bool) bool {
 	if path == scope {
 		return true

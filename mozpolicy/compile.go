@@ -22,7 +22,7 @@ type CompileOptions struct {
 }
 
 // Compile turns the file into rules for match with the draft's semantics
-// (SPEC.md 3):
+// (see the package doc):
 //
 //   - each <allow> is a rule, consulted in document order, and the first
 //     whose type, from and to all match the request decides;

@@ -44,7 +44,7 @@
 //
 // # Decisions taken
 //
-// The draft never shipped in a browser, so where it and SPEC.md are silent
+// The draft never shipped in a browser, so where it is silent
 // this package denies rather than allows:
 //
 //   - An <allow> with an unknown type (types are case-sensitive), a from or
@@ -58,8 +58,10 @@
 //     absent from admit every caller, file: pages included.
 //   - to is a directory relative to the file's; one that is absolute or
 //     climbs out with ".." (or "%2e%2e") never matches. "service" is read
-//     as "service/". A rule with to applies the path-character rule of
-//     SPEC.md 2.5; a rule without it covers the whole file's scope.
+//     as "service/". A rule with to applies Silverlight's path-character
+//     rule (a raw path holding '%', "./" or ".." is denied; see
+//     match.UnsafePathChars); a rule without it covers the whole file's
+//     scope.
 //   - A request that names no type (match.Request.Type "") is admitted only
 //     by rules of type "any".
 //   - The draft has no method, header or secure rules: a matching rule

@@ -14,7 +14,7 @@ import (
 )
 
 // Client decides requests the way the draft's client did over HTTP: a
-// Resolver whose files come from the network (SPEC.md 3). A file counts
+// Resolver whose files come from the network. A file counts
 // only with status 200; redirects are not followed (a 3xx is a missing
 // file); any Content-Type is read.
 //

@@ -22,7 +22,7 @@ type Parser struct {
 }
 
 // Parse is the draft client's reading of a cross-domain-policy.xml file
-// (SPEC.md 3): Parser{}.Parse.
+// (see the package doc): Parser{}.Parse.
 //
 // When the client would reject the file whole (it is not well-formed XML,
 // its root is not <cross-domain-policy> in no namespace or the draft's, or

@@ -65,7 +65,7 @@ type Allow struct {
 	Pos match.Pos
 }
 
-// ParseFrom compiles a from attribute (SPEC.md 3):
+// ParseFrom compiles a from attribute as the draft matches it:
 //
 //   - "" (absent) or "*": every caller;
 //   - "www.example.com": that host only, case-insensitively and in its

@@ -17,7 +17,7 @@ import (
 const maxFSFile = xmldoc.DefaultMaxBytes
 
 // MaxDelegations is how many delegations the draft's client follows from
-// the root file before it gives up and denies (SPEC.md 3).
+// the root file before it gives up and denies.
 const MaxDelegations = 16
 
 // FetchFunc returns the body of the policy file at url, an http(s) URL
@@ -26,7 +26,7 @@ const MaxDelegations = 16
 // any other error is a file that could not be had. Either denies.
 //
 // A FetchFunc over HTTP counts only a 200 response and does not follow
-// redirects (SPEC.md 3); FS serves a file tree and a map in a test.
+// redirects; FS serves a file tree and a map in a test.
 type FetchFunc func(ctx context.Context, url string) ([]byte, error)
 
 // FS returns a FetchFunc that reads the policy files of one site from
@@ -106,7 +106,7 @@ type Resolution struct {
 	Steps []Step
 }
 
-// Decide answers req (SPEC.md 3):
+// Decide answers req as the draft's client did:
 //
 //   - a target on the caller's own scheme, host and port is allowed
 //     without a policy; a socket target is denied (the draft has no

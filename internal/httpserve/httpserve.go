@@ -1,5 +1,5 @@
-// Package httpserve serves one policy file over HTTP the way SPEC.md 4
-// asks (the right Content-Type, Cache-Control: no-cache, conditional GET,
+// Package httpserve serves one policy file over HTTP as a policy file
+// should be served (the right Content-Type, Cache-Control: no-cache, conditional GET,
 // HEAD, 405 for other methods), for the handlers of the three format
 // packages.
 package httpserve
