@@ -263,26 +263,26 @@ func ParseSite(arg string) (host string, origins []string, err error) {
 	}
 	if !strings.Contains(s, "://") {
 		if strings.ContainsAny(s, "/?#") {
-			return "", nil, fmt.Errorf("site %q: give a host name, or a URL with its scheme", arg)
+			return "", nil, fmt.Errorf("site %s: give a host name, or a URL with its scheme", match.Quote(arg))
 		}
 		if _, _, err := net.SplitHostPort(s); err == nil {
-			return "", nil, fmt.Errorf("site %q: a port needs a scheme, as in http://%s", arg, s)
+			return "", nil, fmt.Errorf("site %s: a port needs a scheme, as in http://%s", match.Quote(arg), match.Escape(s))
 		}
 		s = "http://" + s
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", nil, fmt.Errorf("site %q: %w", arg, err)
+		return "", nil, fmt.Errorf("site %s: %w", match.Quote(arg), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", nil, fmt.Errorf("site %q: want an http or https URL", arg)
+		return "", nil, fmt.Errorf("site %s: want an http or https URL", match.Quote(arg))
 	}
 	if u.Hostname() == "" || u.User != nil {
-		return "", nil, fmt.Errorf("site %q: want a host name without user information", arg)
+		return "", nil, fmt.Errorf("site %s: want a host name without user information", match.Quote(arg))
 	}
 	host, err = match.NormalizeHost(u.Hostname())
 	if err != nil {
-		return "", nil, fmt.Errorf("site %q: %w", arg, err)
+		return "", nil, fmt.Errorf("site %s: %w", match.Quote(arg), err)
 	}
 	h := host
 	if strings.Contains(h, ":") {
@@ -291,7 +291,7 @@ func ParseSite(arg string) (host string, origins []string, err error) {
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return "", nil, fmt.Errorf("site %q: bad port %q", arg, p)
+			return "", nil, fmt.Errorf("site %s: bad port %s", match.Quote(arg), match.Quote(p))
 		}
 		if n != match.DefaultPort(u.Scheme) {
 			return host, []string{u.Scheme + "://" + h + ":" + p}, nil
@@ -304,7 +304,7 @@ func ParseSite(arg string) (host string, origins []string, err error) {
 // CheckPath checks an extra path: absolute, without a query or fragment.
 func CheckPath(p string) error {
 	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#") {
-		return fmt.Errorf("extra path %q: want an absolute path without a query, such as /api/crossdomain.xml", p)
+		return fmt.Errorf("extra path %s: want an absolute path without a query, such as /api/crossdomain.xml", match.Quote(p))
 	}
 	return nil
 }
@@ -585,7 +585,7 @@ func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
 		}
 		pol, _, err := crossdomain.Parser{Kind: kind}.Parse(f.body)
 		if err != nil {
-			f.note(rt, false, false, "rejected: %v", err)
+			f.note(rt, false, false, "%v", err)
 			return nil
 		}
 		loc, _ := match.ParseTarget(f.URL)
@@ -641,7 +641,7 @@ func (f *File) readFlashHTTP() (pol *crossdomain.Policy, final match.Target, kin
 	kind = crossdomain.KindOf(final)
 	pol, _, err = crossdomain.Parser{Kind: kind}.Parse(f.body)
 	if err != nil {
-		f.note(rt, false, false, "rejected: %v", err)
+		f.note(rt, false, false, "%v", err)
 		return nil, final, 0, false
 	}
 	f.lint(pol.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL}))
@@ -718,7 +718,7 @@ func (f *File) readSilverlight() {
 	}
 	pol, _, err := clientaccess.Parse(f.body)
 	if err != nil {
-		f.note(rt, false, false, "rejected: %v", err)
+		f.note(rt, false, false, "%v", err)
 		return
 	}
 	f.lint(pol.Lint(f.URL))
@@ -758,7 +758,7 @@ func (f *File) readSilverlightCrossDomain(ca *File) {
 	}
 	pol, _, err := clientaccess.ParseCrossDomain(f.body)
 	if err != nil {
-		f.note(rt, false, false, "rejected: %v", err)
+		f.note(rt, false, false, "%v", err)
 		return
 	}
 	if ca.compiled[rt] != nil {
@@ -798,7 +798,7 @@ func (f *File) readMozilla(root bool) {
 	}
 	pol, _, err := mozpolicy.Parse(f.res.Body)
 	if err != nil {
-		f.note(rt, false, false, "rejected: %v", err)
+		f.note(rt, false, false, "%v", err)
 		return
 	}
 	f.lint(pol.Lint(f.URL))
@@ -845,7 +845,7 @@ func (f *File) responseFindings() {
 	if !nonCacheable(f.CacheControl) {
 		cc := "no Cache-Control"
 		if f.CacheControl != "" {
-			cc = fmt.Sprintf("Cache-Control %q", f.CacheControl)
+			cc = "Cache-Control " + match.Quote(f.CacheControl)
 		}
 		add(finding.Cacheable, finding.Low, "served with %s: caches may keep this policy after it changes; send Cache-Control: no-cache", cc)
 	}

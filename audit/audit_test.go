@@ -528,3 +528,15 @@ func TestClean(t *testing.T) {
 	assert.Equal(t, strings.Repeat("é", 200)+"…", clean(strings.Repeat("é", 300)))
 	assert.Equal(t, "bad \\xff byte", clean("bad \xff byte"))
 }
+
+// TestAuditRejectedNote: a rejected file's note is the runtime's reason
+// alone; its state already says "rejected".
+func TestAuditRejectedNote(t *testing.T) {
+	rep := audit(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://site.test/crossdomain.xml": with(policyType, "not xml", nil),
+	}}, Config{}, "http://site.test")
+	for _, r := range readings(rep.Files[0]) {
+		assert.NotContains(t, r, "rejected: rejected")
+	}
+	assert.Contains(t, readings(rep.Files[0]), "flash rejected: 1:1: not well-formed XML: text before the root element")
+}

@@ -101,9 +101,9 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 
 func resourceText(r Resource) string {
 	if r.IncludeSubpaths {
-		return fmt.Sprintf("<resource path=%q include-subpaths=\"true\">", r.Path)
+		return fmt.Sprintf("<resource path=%s include-subpaths=\"true\">", match.Quote(r.Path))
 	}
-	return fmt.Sprintf("<resource path=%q>", r.Path)
+	return fmt.Sprintf("<resource path=%s>", match.Quote(r.Path))
 }
 
 // methods returns GET and POST, which Silverlight always allows, plus the
@@ -178,7 +178,7 @@ func parseDomainURI(uri string) (match.Caller, error) {
 		if scheme == "file" {
 			return never(`local files are admitted by "file:///" exactly`)
 		}
-		return never("scheme %q is not a caller's scheme", scheme)
+		return never("scheme %s is not a caller's scheme", match.Quote(scheme))
 	}
 	c.Scheme = scheme
 	if rest == "*" {
@@ -215,14 +215,14 @@ func parseDomainURI(uri string) (match.Caller, error) {
 	if port != "" {
 		n, err := strconv.Atoi(port)
 		if err != nil || n < 1 || n > 65535 {
-			return never("port %q is not in 1-65535", port)
+			return never("port %s is not in 1-65535", match.Quote(port))
 		}
 		c.Port = n
 	}
 	if path != "" && path != "/" {
 		unescaped, err := url.PathUnescape(path)
 		if err != nil {
-			return never("path %q: %v", path, err)
+			return never("path %s: %v", match.Quote(path), err)
 		}
 		c.Path = unescaped
 	}

@@ -140,7 +140,7 @@ func (r *reader) secure(a xmldoc.Attr) string {
 func CompileCrossDomain(p *crossdomain.Policy, opt CompileOptions) *match.Policy {
 	mp := &match.Policy{Source: opt.Source, Runtime: "silverlight", Scope: opt.Scope}
 	if meta, from, ok := metaPolicy(p, opt.PermittedCrossDomainPolicies); !ok {
-		mp.Disabled = fmt.Sprintf("the meta-policy %s is %q; Silverlight honours crossdomain.xml only under \"all\", \"master-only\" or \"by-ftp-filename\"", from, meta)
+		mp.Disabled = fmt.Sprintf("the meta-policy %s is %s; Silverlight honours crossdomain.xml only under \"all\", \"master-only\" or \"by-ftp-filename\"", from, match.Quote(meta))
 		return mp
 	}
 	var headerList []string

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/reading"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Lint reports what an audit would say about p: grants wider
@@ -23,7 +24,7 @@ func (p *Policy) Lint(file string) []finding.Finding {
 				for _, d := range af.Domains {
 					uri := strings.TrimSpace(d.URI)
 					if _, err := parseDomainURI(uri); err != nil {
-						add(d.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<domain uri=%q>", uri), err))
+						add(d.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<domain uri=%s>", match.Quote(uri)), err))
 						continue
 					}
 					switch uri {
@@ -86,5 +87,5 @@ func headerList(h string) string {
 	if strings.TrimSpace(h) == "*" {
 		return "any header"
 	}
-	return fmt.Sprintf("%q", h)
+	return match.Quote(h)
 }

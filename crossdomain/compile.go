@@ -33,7 +33,7 @@ func ParseDomain(domain string) (match.Caller, error) {
 	if scheme, rest, ok := strings.Cut(domain, "://"); ok {
 		scheme = strings.ToLower(scheme)
 		if scheme != "http" && scheme != "https" {
-			return never("scheme %q is not a caller's scheme", scheme)
+			return never("scheme %s is not a caller's scheme", match.Quote(scheme))
 		}
 		c.Scheme = scheme
 		rest = strings.TrimSuffix(rest, "/")
@@ -44,7 +44,7 @@ func ParseDomain(domain string) (match.Caller, error) {
 		if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.HasSuffix(rest, "]") {
 			n, err := strconv.Atoi(rest[i+1:])
 			if err != nil || n < 1 || n > 65535 {
-				return never("port %q is not in 1-65535", rest[i+1:])
+				return never("port %s is not in 1-65535", match.Quote(rest[i+1:]))
 			}
 			host, c.Port = rest[:i], n
 		}
@@ -169,7 +169,7 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 
 	for i := range p.AllowAccessFrom {
 		aa := &p.AllowAccessFrom[i]
-		name := fmt.Sprintf("<allow-access-from domain=%q> at %s", aa.Domain, aa.Pos)
+		name := fmt.Sprintf("<allow-access-from domain=%s> at %s", match.Quote(aa.Domain), aa.Pos)
 		c, err := ParseDomain(aa.Domain)
 		if err != nil {
 			mp.Ignored = append(mp.Ignored, name+", which matches nothing: "+err.Error())
@@ -193,7 +193,7 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 				mp.Ignored = append(mp.Ignored, name+", which grants nothing: to-ports "+err.Error())
 				continue
 			}
-			rule.PortsText = fmt.Sprintf("to-ports=%q", aa.ToPorts)
+			rule.PortsText = fmt.Sprintf("to-ports=%s", match.Quote(aa.ToPorts))
 			if policyPort >= 1024 {
 				ports = ports.Intersect(1024, 65535)
 				rule.PortsText += fmt.Sprintf(", ports 1024 and above only: the file is served from port %d", policyPort)
@@ -213,7 +213,7 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 			}
 			c.Pos = ah.Pos
 			mp.HeaderRules = append(mp.HeaderRules, match.HeaderRule{
-				Name:        fmt.Sprintf("<allow-http-request-headers-from domain=%q> at %s", ah.Domain, ah.Pos),
+				Name:        fmt.Sprintf("<allow-http-request-headers-from domain=%s> at %s", match.Quote(ah.Domain), ah.Pos),
 				Pos:         ah.Pos,
 				Callers:     []match.Caller{c},
 				Methods:     flashMethods,
@@ -241,7 +241,7 @@ func (p *Policy) disabled(kind Kind, header string) string {
 	case hm == PermitNoneThisResponse:
 		return "the response's X-Permitted-Cross-Domain-Policies header is none-this-response"
 	case hm == PermitNone && herr != nil:
-		return fmt.Sprintf("the response's X-Permitted-Cross-Domain-Policies header %q is not a meta-policy Flash Player knows, so it counts as none", header)
+		return fmt.Sprintf("the response's X-Permitted-Cross-Domain-Policies header %s is not a meta-policy Flash Player knows, so it counts as none", match.Quote(header))
 	case hm == PermitNone:
 		return "the response's X-Permitted-Cross-Domain-Policies header is none"
 	}
@@ -249,7 +249,7 @@ func (p *Policy) disabled(kind Kind, header string) string {
 		return ""
 	}
 	if sm, from := p.MetaPolicy(); sm == PermitNone {
-		return fmt.Sprintf("its <site-control permitted-cross-domain-policies=%q> at %s makes the meta-policy none, which disables every policy file of the site, this one included", from.PermittedCrossDomainPolicies, from.Pos)
+		return fmt.Sprintf("its <site-control permitted-cross-domain-policies=%s> at %s makes the meta-policy none, which disables every policy file of the site, this one included", match.Quote(from.PermittedCrossDomainPolicies), from.Pos)
 	}
 	return ""
 }

@@ -114,7 +114,7 @@ func (p *Policy) off(k Kind) string {
 // lintDomain reports wildcards and domains that never match.
 func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string, finding.Level, string, ...any)) {
 	if _, err := ParseDomain(d); err != nil {
-		add(pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%q", elem, d), err))
+		add(pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%s", elem, match.Quote(d)), err))
 		return
 	}
 	host := strings.ToLower(d)
@@ -133,5 +133,5 @@ func quoteList(headers string) string {
 	if strings.TrimSpace(headers) == "*" {
 		return "any header"
 	}
-	return fmt.Sprintf("%q", headers)
+	return match.Quote(headers)
 }

@@ -194,10 +194,10 @@ func Wildcard(pattern, host string) (Finding, bool) {
 	}
 	if ps, _ := publicsuffix.PublicSuffix(suffix); ps == suffix {
 		return Finding{Code: SuffixWildcard, Level: High,
-			Message: fmt.Sprintf("%q trusts every site registered under the public suffix %s", pattern, suffix)}, true
+			Message: fmt.Sprintf("%s trusts every site registered under the public suffix %s", match.Quote(pattern), suffix)}, true
 	}
 	return Finding{Code: WideWildcard, Level: Low,
-		Message: fmt.Sprintf("%q trusts every host under %s", pattern, suffix)}, true
+		Message: fmt.Sprintf("%s trusts every host under %s", match.Quote(pattern), suffix)}, true
 }
 
 // HelpURL returns the address of the documentation of a finding code: its

@@ -95,7 +95,7 @@ func ParseHostPattern(s string, w Wildcard) (HostPattern, error) {
 		return HostPattern{kind: hostIP, host: h}, nil
 	}
 	if looksNumeric(s) {
-		return never("%q is not a valid IP address", s)
+		return never("%s is not a valid IP address", Quote(s))
 	}
 	return HostPattern{kind: hostExact, host: h}, nil
 }
@@ -169,7 +169,7 @@ type PatternError struct {
 }
 
 func (e *PatternError) Error() string {
-	return fmt.Sprintf("%q never matches: %s", e.Pattern, e.Reason)
+	return fmt.Sprintf("%s never matches: %s", Quote(e.Pattern), e.Reason)
 }
 
 // Caller is one caller pattern of a rule: a host pattern, optionally
@@ -214,11 +214,11 @@ func (c *Caller) mismatch(o Origin) string {
 
 func (c *Caller) describe() string {
 	if c.Text != "" {
-		return fmt.Sprintf("%q", c.Text)
+		return Quote(c.Text)
 	}
 	s := c.Host.String()
 	if c.Scheme != "" {
 		s = c.Scheme + "://" + s
 	}
-	return fmt.Sprintf("%q", s)
+	return Quote(s)
 }

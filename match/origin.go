@@ -53,7 +53,7 @@ func ParseOrigin(rawURL string) (Origin, error) {
 	case "":
 		return fail("no scheme; want http://, https:// or file://")
 	default:
-		return fail("scheme %q is not a caller's scheme; want http, https or file", u.Scheme)
+		return fail("scheme %s is not a caller's scheme; want http, https or file", Quote(u.Scheme))
 	}
 	if u.Opaque != "" {
 		return fail("want %s://host/path", o.Scheme)
@@ -140,7 +140,7 @@ func ParseTarget(rawURL string) (Target, error) {
 	case "":
 		return fail(errors.New("no scheme; want http://, https://, xmlsocket:// or tcp://"))
 	default:
-		return fail(fmt.Errorf("scheme %q is not supported; want http, https, xmlsocket or tcp", u.Scheme))
+		return fail(fmt.Errorf("scheme %s is not supported; want http, https, xmlsocket or tcp", Quote(u.Scheme)))
 	}
 	if u.Opaque != "" || u.Host == "" {
 		return fail(fmt.Errorf("want %s://host…", t.Scheme))
@@ -399,7 +399,7 @@ func portOrDefault(p, scheme string) (int, error) {
 	}
 	n, err := strconv.Atoi(p)
 	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("port %q is not in 1-65535", p)
+		return 0, fmt.Errorf("port %s is not in 1-65535", Quote(p))
 	}
 	return n, nil
 }

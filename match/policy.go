@@ -496,7 +496,7 @@ func (d Decision) Reason() string {
 	case HeaderNotAllowed:
 		switch {
 		case d.HeaderRule != nil:
-			return fmt.Sprintf("%s%s admits %s but not request header %s (it grants %q)", rule, in, who, d.Detail, d.HeaderRule.HeadersText)
+			return fmt.Sprintf("%s%s admits %s but not request header %s (it grants %s)", rule, in, who, d.Detail, Quote(d.HeaderRule.HeadersText))
 		case d.Rule == nil:
 			return fmt.Sprintf("no header rule%s admits %s with request header %s", in, who, d.Detail)
 		}

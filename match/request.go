@@ -93,14 +93,22 @@ func Quote(s string) string {
 		}
 		s, suffix = s[:cut], fmt.Sprintf("… (%d bytes)", len(s))
 	}
-	b := make([]byte, 0, len(s)+2)
-	b = append(b, '"')
+	return `"` + escape(s, true) + `"` + suffix
+}
+
+// Escape returns s with control characters, invalid UTF-8 and invisible
+// characters escaped as Quote escapes them, without quotes and without
+// clipping: for messages that show a text unquoted.
+func Escape(s string) string { return escape(s, false) }
+
+func escape(s string, quoted bool) string {
+	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
 			b = fmt.Appendf(b, `\x%02x`, s[i])
-		case r == '"' || r == '\\':
+		case (r == '"' || r == '\\') && quoted:
 			b = append(b, '\\', byte(r))
 		case r == '\'':
 			b = append(b, '\'')
@@ -114,7 +122,7 @@ func Quote(s string) string {
 		}
 		i += n
 	}
-	return string(append(b, '"')) + suffix
+	return string(b)
 }
 
 // Refuse returns, for a malformed request (see Validate), the denial with

@@ -48,17 +48,17 @@ func ParsePortRange(s string) (PortRange, error) {
 	lo, hi, isRange := strings.Cut(s, "-")
 	a, err := parsePort(lo)
 	if err != nil {
-		return PortRange{}, fmt.Errorf("port range %q: %w", s, err)
+		return PortRange{}, fmt.Errorf("port range %s: %w", Quote(s), err)
 	}
 	if !isRange {
 		return PortRange{a, a}, nil
 	}
 	b, err := parsePort(hi)
 	if err != nil {
-		return PortRange{}, fmt.Errorf("port range %q: %w", s, err)
+		return PortRange{}, fmt.Errorf("port range %s: %w", Quote(s), err)
 	}
 	if a > b {
-		return PortRange{}, fmt.Errorf("port range %q is reversed", s)
+		return PortRange{}, fmt.Errorf("port range %s is reversed", Quote(s))
 	}
 	return PortRange{a, b}, nil
 }
@@ -69,7 +69,7 @@ func parsePort(s string) (int, error) {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Errorf("%q is not a port number", s)
+			return 0, fmt.Errorf("%s is not a port number", Quote(s))
 		}
 	}
 	n, err := strconv.Atoi(s)
@@ -309,9 +309,9 @@ func (s PathScope) describe() string {
 		return s.Text
 	}
 	if s.Subpaths {
-		return fmt.Sprintf("%q and below", s.Path)
+		return Quote(s.Path) + " and below"
 	}
-	return fmt.Sprintf("%q", s.Path)
+	return Quote(s.Path)
 }
 
 // UnsafePathChars reports whether raw, the text of a target from its path to

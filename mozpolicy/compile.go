@@ -88,14 +88,14 @@ func (a *Allow) rule(dir string) (match.Rule, string) {
 	case TypeXML, TypeSOAP, TypeLoad, TypeSave:
 		r.Types = []string{a.Type}
 	default:
-		return r, fmt.Sprintf("type %q is not any, xml, soap, load or save", a.Type)
+		return r, fmt.Sprintf("type %s is not any, xml, soap, load or save", match.Quote(a.Type))
 	}
 	switch a.Delegate {
 	case "", "false":
 	case "true":
 		r.Delegate = true
 	default:
-		return r, fmt.Sprintf("delegate %q is neither true nor false", a.Delegate)
+		return r, fmt.Sprintf("delegate %s is neither true nor false", match.Quote(a.Delegate))
 	}
 	c, err := ParseFrom(a.From)
 	if err != nil {
@@ -108,7 +108,7 @@ func (a *Allow) rule(dir string) (match.Rule, string) {
 	}
 	scope := match.PathScope{Path: dir + rel, Subpaths: true, Text: "everything the file governs"}
 	if a.To != "" {
-		scope.Text = fmt.Sprintf("to=%q (%s and below)", a.To, dir+rel)
+		scope.Text = fmt.Sprintf("to=%s (%s and below)", match.Quote(a.To), dir+rel)
 		r.PathChars = true
 	}
 	r.Paths = []match.PathScope{scope}
@@ -121,7 +121,7 @@ func (a *Allow) name() string {
 	b.WriteString("<allow")
 	for _, at := range [...]struct{ k, v string }{{"type", a.Type}, {"from", a.From}, {"to", a.To}, {"delegate", a.Delegate}} {
 		if at.v != "" {
-			fmt.Fprintf(&b, " %s=%q", at.k, at.v)
+			fmt.Fprintf(&b, " %s=%s", at.k, match.Quote(at.v))
 		}
 	}
 	b.WriteString(">")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/reading"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Lint reports what an audit would say about p: grants wider
@@ -19,12 +20,12 @@ func (p *Policy) Lint(file string) []finding.Finding {
 	for _, a := range p.Allow {
 		from := strings.TrimSpace(a.From)
 		if _, err := ParseFrom(from); err != nil {
-			add(a.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<allow from=%q>", from), err))
+			add(a.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<allow from=%s>", match.Quote(from)), err))
 			continue
 		}
 		to, err := ParseTo(a.To)
 		if err != nil {
-			add(a.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<allow to=%q>", a.To), err))
+			add(a.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<allow to=%s>", match.Quote(a.To)), err))
 			continue
 		}
 		typ := strings.TrimSpace(a.Type)

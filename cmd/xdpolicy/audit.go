@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/xdpolicy/xdpolicy/audit"
 	"github.com/xdpolicy/xdpolicy/finding"
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 type auditFlags struct {
@@ -169,21 +172,24 @@ func (c *cli) audit(cmd *command, args []string) int {
 	if f.parallel < 1 {
 		return c.usageError(cmd, "-parallel must be at least 1")
 	}
+	for _, s := range sites {
+		if _, _, err := audit.ParseSite(s); err != nil {
+			return c.usageError(cmd, "%v", err)
+		}
+	}
+	// A bad line of a -list is reported in its place; the rest is audited.
+	where := make([]string, len(sites)) // "" for an argument, else LIST:LINE
 	if f.list != "" {
-		more, err := c.readList(f.list)
+		more, lines, err := c.readList(f.list)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
 			return exitUsage
 		}
 		sites = append(sites, more...)
+		where = append(where, lines...)
 	}
 	if len(sites) == 0 {
 		return c.usageError(cmd, "name at least one SITE, or a -list of them")
-	}
-	for _, s := range sites {
-		if _, _, err := audit.ParseSite(s); err != nil {
-			return c.usageError(cmd, "%v", err)
-		}
 	}
 	client, dial, err := f.net.transport()
 	if err != nil {
@@ -241,8 +247,17 @@ func (c *cli) audit(cmd *command, args []string) int {
 	for i, s := range sites {
 		r := <-results[i]
 		if r.err != nil {
-			fmt.Fprintf(c.stderr, "xdpolicy audit: %s: %v\n", s, r.err)
+			at := ""
+			if where[i] != "" {
+				at = where[i] + ": "
+			}
+			fmt.Fprintf(c.stderr, "xdpolicy audit: %s%s: %v\n", at, match.Quote(s), r.err)
 			exit = exitUsage
+			if f.json && !errors.Is(r.err, context.Canceled) {
+				if err := enc.Encode(auditSite{Site: s, Error: at + r.err.Error(), Files: []auditFile{}, Verdicts: []audit.Verdict{}}); err != nil {
+					fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
+				}
+			}
 			continue
 		}
 		if r.site.Err != nil || len(r.site.Unknown()) > 0 {
@@ -300,29 +315,30 @@ func plural(n int) string {
 	return "s"
 }
 
-// readList reads sites from a file, or standard input for "-".
-func (c *cli) readList(name string) ([]string, error) {
+// readList reads sites from a file, or standard input for "-", with
+// where each was (LIST:LINE).
+func (c *cli) readList(name string) (sites, where []string, err error) {
 	var r io.Reader = c.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("-list: %w", err)
+			return nil, nil, fmt.Errorf("-list: %w", err)
 		}
 		defer f.Close()
 		r = f
 	}
-	var sites []string
 	sc := bufio.NewScanner(r)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line != "" && !strings.HasPrefix(line, "#") {
 			sites = append(sites, line)
+			where = append(where, fmt.Sprintf("%s:%d", name, n))
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("-list %s: %w", name, err)
+		return nil, nil, fmt.Errorf("-list %s: %w", name, err)
 	}
-	return sites, nil
+	return sites, where, nil
 }
 
 // printSite prints one site's report: a heading, each location asked

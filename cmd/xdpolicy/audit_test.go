@@ -315,3 +315,27 @@ func TestAuditUnknown(t *testing.T) {
 	assert.Contains(t, stdout, ": high: open-access: ")
 	assert.Contains(t, stdout, "    flash: any Flash caller may read everything over HTTP\n")
 }
+
+// TestAuditListBadLine: one bad line of a -list is reported with where it
+// is, in its place; the other sites are audited; the run does not pass.
+func TestAuditListBadLine(t *testing.T) {
+	net, _ := auditSites(t)
+	list := "careful.example\nsite.test:8080\nhttps://careful.example:443/\n"
+	var stdout, stderr bytes.Buffer
+	args := append([]string{"audit", "-json", "-q", "-insecure", "-list", "-"}, net...)
+	code := run(args, strings.NewReader(list), &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), `xdpolicy audit: -:2: "site.test:8080": site "site.test:8080": a port needs a scheme`)
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 3)
+	var bad auditSite
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &bad))
+	assert.Equal(t, "site.test:8080", bad.Site)
+	assert.Contains(t, bad.Error, "-:2: ")
+	for _, i := range []int{0, 2} {
+		var s auditSite
+		require.NoError(t, json.Unmarshal([]byte(lines[i]), &s))
+		assert.Empty(t, s.Error)
+		assert.NotEmpty(t, s.Files, "audited")
+	}
+}

@@ -20,7 +20,7 @@ type lintFlags struct {
 func (f *lintFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.runtime, "runtime", "", "whose reading to apply: flash, silverlight or mozilla (default: the format's own runtime)")
 	fs.StringVar(&f.format, "format", "", "the files' format: crossdomain, clientaccess or mozpolicy (default: detected per file)")
-	fs.BoolVar(&f.strict, "strict", false, "validate against the published format: every deviation is an error, and any finding fails")
+	fs.BoolVar(&f.strict, "strict", false, "validate against the published format: every deviation is an error, and any\ndiagnostic fails (audit findings fail only with -fail-on)")
 	fs.BoolVar(&f.json, "json", false, "print one JSON array with an object per file")
 	fs.BoolVar(&f.sarif, "sarif", false, "print a SARIF 2.1.0 log, for code scanning in CI")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when an audit finding is at this level or above: info, low, medium or high\n(default: findings do not change the exit status)")
@@ -105,9 +105,11 @@ func jsonFindings(fs []finding.Finding) []auditFinding {
 }
 
 type lintFile struct {
-	File     string         `json:"file"`
-	Format   string         `json:"format"`
-	Runtime  string         `json:"runtime"`
+	File string `json:"file"`
+	// Error says why the file could not be read (then only File is set).
+	Error    string         `json:"error,omitempty"`
+	Format   string         `json:"format,omitempty"`
+	Runtime  string         `json:"runtime,omitempty"`
 	Strict   bool           `json:"strict"`
 	Accepted bool           `json:"accepted"`
 	Findings []lintFinding  `json:"findings"` // the reading's diagnostics
@@ -147,22 +149,26 @@ func (c *cli) lint(cmd *command, args []string) int {
 	}
 	var results []lintFile
 	for _, name := range files {
+		// A file that cannot be read is said on standard error and, with
+		// -json or -sarif, in the output too.
+		unreadable := func(err error) {
+			fmt.Fprintf(c.stderr, "xdpolicy lint: %v\n", err)
+			results = append(results, lintFile{File: displayName(name), Error: err.Error(), Findings: []lintFinding{}, Audit: []auditFinding{}})
+			worse(exitUsage)
+		}
 		b, err := c.readInput(name)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "xdpolicy lint: %v\n", err)
-			worse(exitUsage)
+			unreadable(err)
 			continue
 		}
 		rt, format, err := resolve(b, name, f.format, f.runtime)
 		if err != nil {
-			fmt.Fprintf(c.stderr, "xdpolicy lint: %s: %v\n", displayName(name), err)
-			worse(exitUsage)
+			unreadable(fmt.Errorf("%s: %w", displayName(name), err))
 			continue
 		}
 		rd, err := xdpolicy.Read(rt, b, xdpolicy.ReadOptions{Format: format, Name: name, Source: displayName(name), Strict: f.strict, Socket: f.socket || xdpolicy.SocketReply(b)})
 		if err != nil {
-			fmt.Fprintf(c.stderr, "xdpolicy lint: %s: %v\n", displayName(name), err)
-			worse(exitUsage)
+			unreadable(fmt.Errorf("%s: %w", displayName(name), err))
 			continue
 		}
 		res := lintFile{File: displayName(name), Format: rd.Format.String(), Runtime: rt.String(), Strict: f.strict, Accepted: rd.Err == nil, Findings: []lintFinding{},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -150,4 +151,44 @@ func TestLintAgreesWithCheck(t *testing.T) {
 		assert.Contains(t, stdout, "info: dead-entry: site-control \""+v+"\" means nothing for sockets: Flash Player reads it as master-only here")
 		assert.NotContains(t, stdout, "permissive-site-control")
 	}
+}
+
+// TestLintUnreadableFile: a file lint cannot read is in the JSON and the
+// SARIF it prints, not only on standard error.
+func TestLintUnreadableFile(t *testing.T) {
+	good := writeFile(t, "crossdomain.xml", `<cross-domain-policy><allow-access-from domain="www.example.com"/></cross-domain-policy>`)
+	missing := filepath.Join(t.TempDir(), "missing.xml")
+	code, stdout, stderr := runCLI("lint", "-json", good, missing)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "missing.xml")
+	var files []lintFile
+	require.NoError(t, json.Unmarshal([]byte(stdout), &files))
+	require.Len(t, files, 2)
+	assert.Empty(t, files[0].Error)
+	assert.Equal(t, missing, files[1].File)
+	assert.Contains(t, files[1].Error, "no such file")
+
+	code, stdout, _ = runCLI("lint", "-sarif", good, missing)
+	assert.Equal(t, 2, code)
+	var log struct {
+		Runs []struct {
+			Invocations []struct {
+				ExecutionSuccessful        bool `json:"executionSuccessful"`
+				ToolExecutionNotifications []struct {
+					Level   string `json:"level"`
+					Message struct{ Text string }
+				} `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
+	inv := log.Runs[0].Invocations[0]
+	assert.False(t, inv.ExecutionSuccessful)
+	require.Len(t, inv.ToolExecutionNotifications, 1)
+	assert.Equal(t, "error", inv.ToolExecutionNotifications[0].Level)
+	assert.Contains(t, inv.ToolExecutionNotifications[0].Message.Text, "missing.xml")
+
+	_, stdout, _ = runCLI("lint", "-sarif", good)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
+	assert.True(t, log.Runs[0].Invocations[0].ExecutionSuccessful)
 }

@@ -54,7 +54,7 @@ import (
 // Exit codes shared by the commands.
 const (
 	exitOK    = 0 // allowed; every file accepted
-	exitNo    = 1 // denied; some file rejected (or, with lint -strict, any finding)
+	exitNo    = 1 // denied; some file rejected (or, with lint -strict, any diagnostic)
 	exitUsage = 2 // usage error or unreadable input
 )
 
@@ -137,6 +137,10 @@ at -fail-on, 2 usage error, unreadable input or a site that answers nothing.
 
 func (c *cli) helpCommand(args []string) int {
 	if len(args) == 0 {
+		c.mainUsage(c.stdout)
+		return exitOK
+	}
+	if args[0] == "help" {
 		c.mainUsage(c.stdout)
 		return exitOK
 	}

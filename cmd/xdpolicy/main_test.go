@@ -190,6 +190,8 @@ func TestRun(t *testing.T) {
 		{name: "help lint", args: []string{"help", "lint"}, code: 0, stdout: []string{"-strict", "-sarif", "-fail-on", "Example"}},
 		{name: "help findings", args: []string{"help", "findings"}, code: 0, stdout: []string{"open-access (high): ", "\tFlash domain=\"*\"", "missing-meta-policy-header (low): "}},
 		{name: "help unknown", args: []string{"help", "frob"}, code: 2, stderr: []string{`unknown topic "frob"`, "findings"}},
+		{name: "help help", args: []string{"help", "help"}, code: 0, stdout: []string{"Commands:", "help   explain a command"}},
+		{name: "help lint says what -strict fails on", args: []string{"help", "lint"}, code: 0, stdout: []string{"any\n    \tdiagnostic fails (audit findings fail only with -fail-on)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,4 +92,44 @@ func TestSocketFraming(t *testing.T) {
 	assert.NotContains(t, stdout, "to-ports is ignored in an HTTP policy", "read as a socket policy")
 	_, stdout, _ = runCLI("lint", writeFile(t, "p.xml", "\xff\xfe"+utf16LE(flash)))
 	assert.Contains(t, stdout, "to-ports is ignored in an HTTP policy", "read as an HTTP policy")
+}
+
+// TestOutputIsSafe: what comes from the input is quoted and clipped in
+// what xdpolicy prints: a 900 KB attribute is not printed whole, and bytes
+// a terminal would act on are escaped.
+func TestOutputIsSafe(t *testing.T) {
+	huge := `<cross-domain-policy><allow-access-from domain="` + strings.Repeat("a", 900_000) + `.*.example"/></cross-domain-policy>`
+	file := writeFile(t, "crossdomain.xml", huge)
+	for _, args := range [][]string{
+		{"check", "-origin", "http://evil.example/x.swf", "-target", "http://victim.example/", file},
+		{"lint", file},
+		{"lint", "-json", file},
+	} {
+		_, stdout, stderr := runCLI(args...)
+		assert.Less(t, len(stdout)+len(stderr), 4000, "%v printed %d bytes", args, len(stdout)+len(stderr))
+		assert.Contains(t, stdout, " bytes)", args)
+	}
+
+	for _, body := range []string{
+		"<cross-domain-policy><allow-access-from domain=\"a\x1b[2J\"/></cross-domain-policy>",
+		"\x1b]0;owned\x07<cross-domain-policy/>",
+		"<cross-domain-policy>\xff\xfe\x01</cross-domain-policy>",
+		"<\x1b[31mroot/>",
+	} {
+		file := writeFile(t, "crossdomain.xml", body)
+		for _, args := range [][]string{
+			{"check", "-runtime", "flash", "-origin", "http://evil.example/x.swf", "-target", "http://victim.example/", file},
+			{"lint", "-runtime", "flash", file},
+		} {
+			_, stdout, stderr := runCLI(args...)
+			out := stdout + stderr
+			assert.True(t, utf8.ValidString(out), "%q: %q", body, out)
+			for _, c := range []byte(out) {
+				if c < 0x20 && c != '\n' && c != '\t' {
+					t.Errorf("%v on %q printed a control byte %#x: %q", args, body, c, out)
+					break
+				}
+			}
+		}
+	}
 }

@@ -24,9 +24,23 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool       sarifTool     `json:"tool"`
-	ColumnKind string        `json:"columnKind"`
-	Results    []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	ColumnKind  string            `json:"columnKind"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation says whether lint read every file; a file it could not
+// read is a notification, since it has no results.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -139,6 +153,15 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 		ColumnKind: "unicodeCodePoints", // match.Pos counts characters
 		Results:    []sarifResult{},
 	}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, f := range files {
+		if f.Error != "" {
+			inv.ExecutionSuccessful = false
+			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
+				sarifNotification{Level: "error", Message: sarifText{f.Error}, Locations: sarifLocationOf(f.File, match.Pos{})})
+		}
+	}
+	run.Invocations = []sarifInvocation{inv}
 	index := map[string]int{}
 	for _, d := range finding.Docs {
 		index[d.Code] = len(run.Tool.Driver.Rules)

@@ -215,6 +215,11 @@ type servers struct {
 func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers, error) {
 	s := &servers{mux: http.NewServeMux()}
 	meta := f.metaPolicy
+	if meta != "auto" {
+		if err := checkMetaPolicy(meta); err != nil {
+			return nil, err // before anything is logged as served
+		}
+	}
 	for _, sf := range files {
 		base := path.Base(sf.path)
 		root := path.Dir(sf.path) == "/"
@@ -294,14 +299,25 @@ func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers
 	}
 	s.handler = s.mux
 	if meta != "off" {
-		m, err := crossdomain.ParseMetaPolicyHeader(meta)
-		if err != nil || m == 0 || strings.Contains(meta, ",") {
-			return nil, fmt.Errorf("-meta-policy: %q is not none, master-only, by-content-type, by-ftp-filename, all, none-this-response, auto or off", meta)
+		if err := checkMetaPolicy(meta); err != nil {
+			return nil, err
 		}
+		m, _ := crossdomain.ParseMetaPolicyHeader(meta)
 		s.handler = crossdomain.MetaPolicyHandler(s.mux, m)
 	}
 	s.handler = logRequests(s.handler, log)
 	return s, nil
+}
+
+// checkMetaPolicy checks a -meta-policy value other than auto.
+func checkMetaPolicy(v string) error {
+	if v == "off" {
+		return nil
+	}
+	if m, err := crossdomain.ParseMetaPolicyHeader(v); err != nil || m == 0 || strings.Contains(v, ",") {
+		return fmt.Errorf("-meta-policy: %s is not none, master-only, by-content-type, by-ftp-filename, all, none-this-response, auto or off", match.Quote(v))
+	}
+	return nil
 }
 
 // listen opens every listener before anything is served, so that a busy

@@ -171,6 +171,9 @@ func TestServeErrors(t *testing.T) {
 			code := run(tt.args, strings.NewReader(""), io.Discard, &stderr)
 			assert.Equal(t, exitUsage, code)
 			assert.Contains(t, stderr.String(), tt.want)
+			if tt.name == "bad meta-policy" {
+				assert.NotContains(t, stderr.String(), "serving", "the flag is checked before anything is said to be served")
+			}
 		})
 	}
 }

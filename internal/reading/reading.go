@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -62,7 +63,7 @@ type Reporter struct {
 }
 
 func (r *Reporter) add(pos xmldoc.Pos, sev match.Severity, code, format string, args []any) {
-	d := match.Diagnostic{Pos: match.Pos(pos), Severity: sev, Code: code, Message: fmt.Sprintf(format, args...)}
+	d := match.Diagnostic{Pos: match.Pos(pos), Severity: sev, Code: code, Message: fmt.Sprintf(format, shown(args)...)}
 	r.Diags = append(r.Diags, d)
 	if sev == match.Error {
 		r.rejected = true
@@ -167,7 +168,7 @@ func Quote(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		s = string(r[:n]) + "…"
 	}
-	return fmt.Sprintf("%q", s)
+	return match.Quote(s)
 }
 
 // Attr returns the attribute's value and whether it is present.
@@ -228,7 +229,31 @@ type Findings struct {
 
 // Add records a finding at pos.
 func (f *Findings) Add(pos match.Pos, code string, level finding.Level, format string, args ...any) {
-	f.List = append(f.List, finding.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, args...), File: f.File, Pos: pos})
+	f.List = append(f.List, finding.Finding{Code: code, Level: level, Message: fmt.Sprintf(format, shown(args)...), File: f.File, Pos: pos})
+}
+
+// shown makes the string arguments of a message safe to print, whatever
+// the file held: %q quotes and clips them as match.Quote does, %s and %v
+// escape what a terminal would show wrongly (match.Escape).
+func shown(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			a = safeText(s)
+		}
+		out[i] = a
+	}
+	return out
+}
+
+type safeText string
+
+func (s safeText) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, match.Quote(string(s)))
+		return
+	}
+	io.WriteString(f, match.Escape(string(s)))
 }
 
 // NeverMatches is the message of a dead-entry finding for a pattern that
