@@ -251,9 +251,9 @@ func (rd *Reading) Lint() []finding.Finding {
 	case rd.Err != nil:
 		return nil
 	case rd.ClientAccess != nil:
-		return rd.ClientAccess.Lint(rd.Source)
+		return rd.ClientAccess.Lint(clientaccess.LintOptions{File: rd.Source})
 	case rd.MozPolicy != nil:
-		return rd.MozPolicy.Lint(rd.Source)
+		return rd.MozPolicy.Lint(mozpolicy.LintOptions{File: rd.Source})
 	case rd.CrossDomain != nil:
 		return rd.CrossDomain.Lint(crossdomain.LintOptions{Kind: rd.kind, File: rd.Source})
 	}

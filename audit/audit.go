@@ -667,7 +667,7 @@ func (f *File) readExtra(meta *crossdomain.MetaPolicy) {
 	case xdpolicy.ClientAccess:
 		pol, _, err := clientaccess.Parse(f.body)
 		if err == nil {
-			f.lint(pol.Lint(f.URL))
+			f.lint(pol.Lint(clientaccess.LintOptions{File: f.URL}))
 		}
 		f.note(Silverlight, err == nil, false, "Silverlight reads clientaccesspolicy.xml only at the root of a site")
 	case xdpolicy.MozPolicy:
@@ -721,17 +721,11 @@ func (f *File) readSilverlight() {
 		f.note(rt, false, false, "%v", err)
 		return
 	}
-	f.lint(pol.Lint(f.URL))
-	scope := match.Scope{Socket: true}
-	if f.socket {
-		t, _ := match.ParseTarget(f.URL)
-		scope.Host = t.Host
-	} else {
-		t, _ := match.ParseTarget(f.URL)
-		scope = match.Scope{Scheme: t.Scheme, Host: t.Host, Port: t.Port}
-	}
-	f.compiled[rt] = pol.Compile(clientaccess.CompileOptions{Source: f.URL, Scope: scope})
-	f.note(rt, true, true, "the policy of %s", strings.TrimSuffix(scope.String(), "/"))
+	f.lint(pol.Lint(clientaccess.LintOptions{File: f.URL}))
+	loc, _ := match.ParseTarget(f.URL)
+	c := pol.Compile(clientaccess.CompileOptions{Source: f.URL, Location: loc})
+	f.compiled[rt] = c
+	f.note(rt, true, true, "the policy of %s", strings.TrimSuffix(c.Scope.String(), "/"))
 }
 
 // silverlightUnusable says why Silverlight does not read an HTTP
@@ -770,7 +764,7 @@ func (f *File) readSilverlightCrossDomain(ca *File) {
 		instead = ca.URL + ", which could not be read"
 	}
 	t, _ := match.ParseTarget(f.URL)
-	c := clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: f.URL, Scope: match.Scope{Scheme: t.Scheme, Host: t.Host, Port: t.Port}, PermittedCrossDomainPolicies: f.MetaPolicy})
+	c := clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: f.URL, Location: t, PermittedCrossDomainPolicies: f.MetaPolicy})
 	if c.Disabled != "" {
 		f.note(rt, true, false, "switched off: %s", c.Disabled)
 		return
@@ -801,7 +795,7 @@ func (f *File) readMozilla(root bool) {
 		f.note(rt, false, false, "%v", err)
 		return
 	}
-	f.lint(pol.Lint(f.URL))
+	f.lint(pol.Lint(mozpolicy.LintOptions{File: f.URL}))
 	if !root {
 		f.note(rt, true, true, "read when a policy above delegates to it (the audit does not follow delegation)")
 		return

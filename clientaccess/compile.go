@@ -12,15 +12,37 @@ import (
 
 // CompileOptions say where a policy file came from.
 type CompileOptions struct {
-	// Source names the file in reasons: its URL, or a path.
+	// Source names the file in reasons; when empty, Location does.
 	Source string
-	// Scope is what the file governs. The zero Scope means the site of
-	// whatever target is asked about, as when one file is checked alone.
-	Scope match.Scope
+	// Location is where the file was found, which sets what it governs:
+	// http(s)://host[:port]/clientaccesspolicy.xml (or crossdomain.xml)
+	// that scheme, host and port; tcp://host:943 the sockets of that
+	// host. The zero Location means the site of whatever target is asked
+	// about, as when one file is checked alone.
+	Location match.Target
 	// PermittedCrossDomainPolicies is the X-Permitted-Cross-Domain-Policies
 	// header the crossdomain.xml response carried, if any. Only
 	// CompileCrossDomain uses it.
 	PermittedCrossDomainPolicies string
+}
+
+func (opt CompileOptions) source() string {
+	if opt.Source == "" && opt.Location != (match.Target{}) {
+		return opt.Location.String()
+	}
+	return opt.Source
+}
+
+// scope is what a file found at opt.Location governs.
+func (opt CompileOptions) scope() match.Scope {
+	loc := opt.Location
+	switch {
+	case loc == match.Target{}:
+		return match.Scope{}
+	case loc.IsSocket():
+		return match.Scope{Socket: true, Host: loc.Host}
+	}
+	return match.Scope{Scheme: loc.Scheme, Host: loc.Host, Port: loc.Port}
 }
 
 // socketPorts is the only range Silverlight opens sockets to.
@@ -44,9 +66,9 @@ var socketPorts = match.Ports(match.PortRange{Lo: MinSocketPort, Hi: MaxSocketPo
 // nothing.
 func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 	mp := &match.Policy{
-		Source:      opt.Source,
+		Source:      opt.source(),
 		Runtime:     "silverlight",
-		Scope:       opt.Scope,
+		Scope:       opt.scope(),
 		SocketPorts: socketPorts,
 	}
 	pathChars := !p.opensEverything()
@@ -85,7 +107,7 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 					PathChars: pathChars,
 				}
 				for _, d := range af.Domains {
-					c, err := parseDomainURI(d.URI)
+					c, err := ParseDomainURI(d.URI)
 					if err != nil {
 						continue
 					}
@@ -138,7 +160,7 @@ func (p *Policy) opensEverything() bool {
 		g.Resources[0].Path == "/" && g.Resources[0].IncludeSubpaths
 }
 
-// parseDomainURI compiles a <domain uri="…"> value as Silverlight did:
+// ParseDomainURI compiles a <domain uri="…"> value as Silverlight did:
 //
 //   - "*": every caller, of any scheme, local files included;
 //   - "http://*", "https://*": every caller of that scheme on its
@@ -154,7 +176,7 @@ func (p *Policy) opensEverything() bool {
 // A bare host without a scheme, another scheme, a wildcard anywhere else, a
 // query or fragment, or user information never matches; Silverlight denied
 // these and so does this function, with an error saying why.
-func parseDomainURI(uri string) (match.Caller, error) {
+func ParseDomainURI(uri string) (match.Caller, error) {
 	c := match.Caller{Text: uri}
 	never := func(format string, args ...any) (match.Caller, error) {
 		return match.Caller{}, &match.PatternError{Pattern: uri, Reason: fmt.Sprintf(format, args...)}

@@ -115,7 +115,9 @@ func TestCompileSkipsDeadDomains(t *testing.T) {
 func TestCompileScope(t *testing.T) {
 	pol, _, err := Parse([]byte(file(okAllowFrom + `<grant-to><resource path="/" include-subpaths="true"/></grant-to>`)))
 	require.NoError(t, err)
-	mp := pol.Compile(CompileOptions{Scope: match.Scope{Scheme: "http", Host: "a.example", Port: 80}})
+	loc, err := match.ParseTarget("http://a.example/clientaccesspolicy.xml")
+	require.NoError(t, err)
+	mp := pol.Compile(CompileOptions{Location: loc})
 	d := mp.Decide(request(t, "http://c.example/x.xap", "http://b.example/", "GET"))
 	assert.Equal(t, match.OutOfScope, d.Code, "%s", d)
 	d = mp.Decide(request(t, "http://c.example/x.xap", "http://a.example/", "GET"))

@@ -9,12 +9,17 @@ import (
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
+// LintOptions say what a linted file is.
+type LintOptions struct {
+	// File names the file in findings.
+	File string
+}
+
 // Lint reports what an audit would say about p: grants wider
-// than a site likely means and entries Silverlight never uses. file names
-// the file in the findings. The codes, and what to do about each, are
-// documented in package match.
-func (p *Policy) Lint(file string) []finding.Finding {
-	fs := &reading.Findings{File: file}
+// than a site likely means and entries Silverlight never uses. The codes,
+// and what to do about each, are documented in package finding.
+func (p *Policy) Lint(opts LintOptions) []finding.Finding {
+	fs := &reading.Findings{File: opts.File}
 	add := fs.Add
 	for _, cda := range p.CrossDomainAccess {
 		for _, r := range cda.Policies {
@@ -23,7 +28,7 @@ func (p *Policy) Lint(file string) []finding.Finding {
 				anyone := false
 				for _, d := range af.Domains {
 					uri := strings.TrimSpace(d.URI)
-					if _, err := parseDomainURI(uri); err != nil {
+					if _, err := ParseDomainURI(uri); err != nil {
 						add(d.Pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("<domain uri=%s>", match.Quote(uri)), err))
 						continue
 					}

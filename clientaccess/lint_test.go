@@ -39,7 +39,7 @@ func TestLint(t *testing.T) {
 			pol, _, err := Parse([]byte(doc(tt.from, tt.grantTo)))
 			require.NoError(t, err)
 			var got []string
-			for _, f := range pol.Lint("clientaccesspolicy.xml") {
+			for _, f := range pol.Lint(LintOptions{File: "clientaccesspolicy.xml"}) {
 				got = append(got, f.Code+" "+f.Level.String()+" "+f.Pos.String())
 				assert.Equal(t, "clientaccesspolicy.xml", f.File)
 			}

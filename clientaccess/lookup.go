@@ -130,7 +130,6 @@ func IgnoredResponse(status int, contentType string) string {
 // httpSite tries clientaccesspolicy.xml, then crossdomain.xml.
 func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 	s := &site{}
-	scope := match.Scope{Scheme: t.Scheme, Host: t.Host, Port: t.Port}
 	for _, name := range []string{"/clientaccesspolicy.xml", "/crossdomain.xml"} {
 		u := t.Root() + name
 		res, err := c.http().Get(ctx, u)
@@ -138,7 +137,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 		if err == nil {
 			if why := IgnoredResponse(res.Status, res.ContentType); why != "" {
 				rec.Note = why
-			} else if p, why := compileResponse(name, u, res, scope); p != nil {
+			} else if p, why := compileResponse(name, u, res); p != nil {
 				rec.Used = true
 				s.files = append(s.files, rec)
 				s.policy = p
@@ -160,8 +159,9 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 
 // compileResponse reads a policy response as Silverlight did; it returns
 // nil and the reason when Silverlight rejects the file.
-func compileResponse(name, u string, res *fetch.Response, scope match.Scope) (*match.Policy, string) {
-	opt := CompileOptions{Source: u, Scope: scope}
+func compileResponse(name, u string, res *fetch.Response) (*match.Policy, string) {
+	loc, _ := match.ParseTarget(u)
+	opt := CompileOptions{Location: loc}
 	if name == "/clientaccesspolicy.xml" {
 		pol, _, err := Parse(res.Body)
 		if err != nil {
@@ -203,6 +203,7 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 		return s
 	}
 	s.files = []match.Consulted{rec}
-	s.policy = pol.Compile(CompileOptions{Source: key, Scope: match.Scope{Socket: true, Host: t.Host}})
+	loc, _ := match.ParseTarget(key)
+	s.policy = pol.Compile(CompileOptions{Source: key, Location: loc})
 	return s
 }

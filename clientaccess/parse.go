@@ -242,7 +242,7 @@ func (r *reader) allowFrom(e *xmldoc.Element) (AllowFrom, bool) {
 	}
 	if kept {
 		for _, d := range af.Domains {
-			if _, err := parseDomainURI(d.URI); err != nil && d.URI != "" {
+			if _, err := ParseDomainURI(d.URI); err != nil && d.URI != "" {
 				r.Ignore(xmldoc.Pos(d.Pos), reading.CodeNeverMatches, "domain uri %s", err.Error())
 			}
 		}

@@ -307,7 +307,7 @@ func TestParseDomainURI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.uri, func(t *testing.T) {
-			c, err := parseDomainURI(tt.uri)
+			c, err := ParseDomainURI(tt.uri)
 			if tt.never != "" {
 				require.Error(t, err)
 				var pe *match.PatternError

@@ -7,17 +7,14 @@ import (
 	"strings"
 
 	"github.com/xdpolicy/xdpolicy/internal/writing"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // ValidationError lists why Silverlight would not honour a policy built in
-// Go as it stands.
-type ValidationError struct {
-	Problems []string
-}
-
-func (e *ValidationError) Error() string {
-	return "clientaccess: invalid policy: " + strings.Join(e.Problems, "; ")
-}
+// Go as it stands, each problem with its element's position when the
+// policy was read from a file. It is match.ValidationError, which every
+// format package returns.
+type ValidationError = match.ValidationError
 
 // Validate reports, as a *ValidationError, everything that would make
 // Silverlight reject the written file or drop part of it: no
@@ -25,55 +22,57 @@ func (e *ValidationError) Error() string {
 // empty or relative resource path, a socket range outside 4502-4534, a
 // protocol other than tcp, and domain URIs that can never match.
 func (p *Policy) Validate() error {
-	var probs []string
-	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	var probs []match.Problem
+	add := func(pos match.Pos, format string, args ...any) {
+		probs = append(probs, match.Problem{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	}
 	if len(p.CrossDomainAccess) == 0 {
-		add("no <cross-domain-access>: Silverlight rejects an empty <access-policy>")
+		add(p.Pos, "no <cross-domain-access>: Silverlight rejects an empty <access-policy>")
 	}
 	for i, cda := range p.CrossDomainAccess {
 		if len(cda.Policies) == 0 {
-			add("cross-domain-access #%d has no policy", i+1)
+			add(cda.Pos, "cross-domain-access #%d has no policy", i+1)
 		}
 		for j, rule := range cda.Policies {
 			where := fmt.Sprintf("policy #%d.%d", i+1, j+1)
 			if len(rule.AllowFrom) == 0 {
-				add("%s has no allow-from", where)
+				add(rule.Pos, "%s has no allow-from", where)
 			}
 			if len(rule.GrantTo) == 0 {
-				add("%s has no grant-to", where)
+				add(rule.Pos, "%s has no grant-to", where)
 			}
 			for _, af := range rule.AllowFrom {
 				if len(af.Domains) == 0 {
-					add("%s: an allow-from has no domain", where)
+					add(af.Pos, "%s: an allow-from has no domain", where)
 				}
 				for _, d := range af.Domains {
-					if _, err := parseDomainURI(d.URI); err != nil {
-						add("%s: domain uri %v", where, err)
+					if _, err := ParseDomainURI(d.URI); err != nil {
+						add(d.Pos, "%s: domain uri %v", where, err)
 					}
 				}
 			}
 			for _, g := range rule.GrantTo {
 				if len(g.Resources) == 0 && len(g.SocketResources) == 0 {
-					add("%s: a grant-to grants nothing", where)
+					add(g.Pos, "%s: a grant-to grants nothing", where)
 				}
 				for _, res := range g.Resources {
 					if !strings.HasPrefix(res.Path, "/") {
-						add("%s: resource path %q must start with \"/\"", where, res.Path)
+						add(res.Pos, "%s: resource path %s must start with \"/\"", where, match.Quote(res.Path))
 					}
 				}
 				for _, sr := range g.SocketResources {
 					if sr.Port.Lo < MinSocketPort || sr.Port.Hi > MaxSocketPort || sr.Port.Lo > sr.Port.Hi {
-						add("%s: socket port range %d-%d is not within %d-%d", where, sr.Port.Lo, sr.Port.Hi, MinSocketPort, MaxSocketPort)
+						add(sr.Pos, "%s: socket port range %d-%d is not within %d-%d", where, sr.Port.Lo, sr.Port.Hi, MinSocketPort, MaxSocketPort)
 					}
 					if sr.Protocol != "" && sr.Protocol != "tcp" {
-						add("%s: socket protocol %q is not tcp", where, sr.Protocol)
+						add(sr.Pos, "%s: socket protocol %s is not tcp", where, match.Quote(sr.Protocol))
 					}
 				}
 			}
 		}
 	}
 	if probs != nil {
-		return &ValidationError{Problems: probs}
+		return &ValidationError{Format: "clientaccess", Problems: probs}
 	}
 	return nil
 }

@@ -30,8 +30,8 @@ func TestMarshal(t *testing.T) {
 	_, err := pol.Marshal()
 	var ve *ValidationError
 	require.ErrorAs(t, err, &ve)
-	require.Len(t, ve.Problems, 1)
-	assert.Contains(t, ve.Problems[0], "a.*.example")
+	require.Len(t, ve.Messages(), 1)
+	assert.Contains(t, ve.Messages()[0], "a.*.example")
 
 	pol.CrossDomainAccess[0].Policies[0].AllowFrom[0].Domains[1].URI = "https://*.partner.example"
 	b, err := pol.Marshal()
@@ -102,9 +102,9 @@ func TestValidate(t *testing.T) {
 			err := tt.pol.Validate()
 			var ve *ValidationError
 			require.ErrorAs(t, err, &ve)
-			require.Len(t, ve.Problems, len(tt.want), "%v", ve.Problems)
+			require.Len(t, ve.Messages(), len(tt.want), "%v", ve.Messages())
 			for i, w := range tt.want {
-				assert.Contains(t, ve.Problems[i], w)
+				assert.Contains(t, ve.Messages()[i], w)
 			}
 			_, err = tt.pol.Marshal()
 			assert.ErrorAs(t, err, &ve, "Marshal validates")

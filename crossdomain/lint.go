@@ -19,7 +19,7 @@ type LintOptions struct {
 
 // Lint reports what an audit would say about p, read as opts.Kind: grants
 // wider than a site likely means, and entries Flash Player never uses. The
-// codes, and what to do about each, are documented in package match.
+// codes, and what to do about each, are documented in package finding.
 // It judges the file alone; what the response says (its Content-Type,
 // caching, X-Permitted-Cross-Domain-Policies) is for the caller to check.
 func (p *Policy) Lint(opts LintOptions) []finding.Finding {

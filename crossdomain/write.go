@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/xdpolicy/xdpolicy/internal/writing"
 	"github.com/xdpolicy/xdpolicy/match"
@@ -14,14 +13,10 @@ import (
 const DTD = `<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/cross-domain-policy.dtd">`
 
 // ValidationError lists why Flash Player would not honour a policy built
-// in Go as it stands.
-type ValidationError struct {
-	Problems []string
-}
-
-func (e *ValidationError) Error() string {
-	return "crossdomain: invalid policy: " + strings.Join(e.Problems, "; ")
-}
+// in Go as it stands, each problem with its element's position when the
+// policy was read from a file. It is match.ValidationError, which every
+// format package returns.
+type ValidationError = match.ValidationError
 
 // Validate reports, as a *ValidationError, everything in the policy that
 // Flash Player would ignore or read otherwise than written: domains that
@@ -38,64 +33,66 @@ func (p *Policy) Validate() error { return p.validate(Master, false) }
 func (p *Policy) ValidateFor(k Kind) error { return p.validate(k, true) }
 
 func (p *Policy) validate(k Kind, byKind bool) error {
-	var probs []string
-	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	var probs []match.Problem
+	add := func(pos match.Pos, format string, args ...any) {
+		probs = append(probs, match.Problem{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	}
 	if len(p.SiteControl) > 1 {
-		add("%d site-control elements; the format has one", len(p.SiteControl))
+		add(p.SiteControl[1].Pos, "%d site-control elements; the format has one", len(p.SiteControl))
 	}
 	unknown := false
 	for _, sc := range p.SiteControl {
 		if _, err := ParseMetaPolicy(sc.PermittedCrossDomainPolicies); err != nil {
-			add("site-control: %v", err)
+			add(sc.Pos, "site-control: %v", err)
 			unknown = true
 		}
 		if byKind && !k.IsMaster() {
-			add("site-control in a %s is ignored", k)
+			add(sc.Pos, "site-control in a %s is ignored", k)
 		}
 	}
-	if m, _ := p.MetaPolicy(); m == PermitNone && k.IsMaster() && !unknown {
+	if m, from := p.MetaPolicy(); m == PermitNone && k.IsMaster() && !unknown {
 		if n := len(p.AllowAccessFrom) + len(p.AllowHTTPRequestHeadersFrom); n > 0 {
-			add("site-control none switches the master off, so its %d grant%s would never be used; remove %s, or the site-control", n, map[bool]string{true: "s"}[n > 1], map[bool]string{true: "them", false: "it"}[n > 1])
+			add(from.Pos, "site-control none switches the master off, so its %d grant%s would never be used; remove %s, or the site-control", n, map[bool]string{true: "s"}[n > 1], map[bool]string{true: "them", false: "it"}[n > 1])
 		}
 	}
-	checkSecure := func(what, v string) {
+	checkSecure := func(pos match.Pos, what, v string) {
 		if v != "" && v != "true" && v != "false" {
-			add("%s: secure=%q is not true or false", what, v)
+			add(pos, "%s: secure=%s is not true or false", what, match.Quote(v))
 		}
 	}
 	for i, aa := range p.AllowAccessFrom {
 		what := fmt.Sprintf("allow-access-from #%d", i+1)
 		if _, err := ParseDomain(aa.Domain); err != nil {
-			add("%s: domain %v", what, err)
+			add(aa.Pos, "%s: domain %v", what, err)
 		}
-		checkSecure(what, aa.Secure)
+		checkSecure(aa.Pos, what, aa.Secure)
 		if aa.ToPorts != "" {
 			if _, err := match.ParsePortList(aa.ToPorts); err != nil {
-				add("%s: to-ports=%q: %v", what, aa.ToPorts, err)
+				add(aa.Pos, "%s: to-ports=%s: %v", what, match.Quote(aa.ToPorts), err)
 			}
 		}
 		if byKind && k.Socket() && aa.ToPorts == "" {
-			add("%s: a socket policy entry needs to-ports", what)
+			add(aa.Pos, "%s: a socket policy entry needs to-ports", what)
 		}
 		if byKind && !k.Socket() && aa.ToPorts != "" {
-			add("%s: to-ports is ignored in an HTTP policy", what)
+			add(aa.Pos, "%s: to-ports is ignored in an HTTP policy", what)
 		}
 	}
 	for i, ah := range p.AllowHTTPRequestHeadersFrom {
 		what := fmt.Sprintf("allow-http-request-headers-from #%d", i+1)
 		if _, err := ParseDomain(ah.Domain); err != nil {
-			add("%s: domain %v", what, err)
+			add(ah.Pos, "%s: domain %v", what, err)
 		}
 		if match.ParseHeaderList(ah.Headers).Empty() {
-			add("%s: headers names no header", what)
+			add(ah.Pos, "%s: headers names no header", what)
 		}
-		checkSecure(what, ah.Secure)
+		checkSecure(ah.Pos, what, ah.Secure)
 		if byKind && k.Socket() {
-			add("%s: header rules mean nothing in a socket policy", what)
+			add(ah.Pos, "%s: header rules mean nothing in a socket policy", what)
 		}
 	}
 	if probs != nil {
-		return &ValidationError{Problems: probs}
+		return &ValidationError{Format: "crossdomain", Problems: probs}
 	}
 	return nil
 }

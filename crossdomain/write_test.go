@@ -63,28 +63,28 @@ func TestValidate(t *testing.T) {
 	err := pol.Validate()
 	var ve *ValidationError
 	require.ErrorAs(t, err, &ve)
-	assert.Len(t, ve.Problems, 6, "%v", ve.Problems)
+	assert.Len(t, ve.Problems, 6, "%v", ve.Messages())
 	_, err = pol.Marshal()
 	require.ErrorAs(t, err, &ve)
 
 	sock := &Policy{AllowAccessFrom: []AllowAccessFrom{{Domain: "*"}}, AllowHTTPRequestHeadersFrom: []AllowHTTPRequestHeadersFrom{{Domain: "*", Headers: "*"}}}
 	require.NoError(t, sock.Validate())
 	require.ErrorAs(t, sock.ValidateFor(SocketMaster), &ve)
-	assert.Equal(t, []string{"allow-access-from #1: a socket policy entry needs to-ports", "allow-http-request-headers-from #1: header rules mean nothing in a socket policy"}, ve.Problems)
+	assert.Equal(t, []string{"allow-access-from #1: a socket policy entry needs to-ports", "allow-http-request-headers-from #1: header rules mean nothing in a socket policy"}, ve.Messages())
 	require.NoError(t, sock.ValidateFor(Master))
 	http := &Policy{SiteControl: []SiteControl{{PermittedCrossDomainPolicies: "all"}}, AllowAccessFrom: []AllowAccessFrom{{Domain: "*", ToPorts: "80"}}}
 	require.ErrorAs(t, http.ValidateFor(NonMaster), &ve)
-	assert.Len(t, ve.Problems, 2)
+	assert.Len(t, ve.Messages(), 2)
 
 	// Grants under none would never be used: Marshal refuses them, as
 	// other generators do; none alone is a fine master.
 	off := &Policy{SiteControl: []SiteControl{{PermittedCrossDomainPolicies: "none"}}, AllowAccessFrom: []AllowAccessFrom{{Domain: "*"}}}
 	_, err = off.Marshal()
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, []string{"site-control none switches the master off, so its 1 grant would never be used; remove it, or the site-control"}, ve.Problems)
+	assert.Equal(t, []string{"site-control none switches the master off, so its 1 grant would never be used; remove it, or the site-control"}, ve.Messages())
 	require.ErrorAs(t, off.ValidateFor(SocketMaster), &ve)
 	require.ErrorAs(t, off.ValidateFor(NonMaster), &ve)
-	assert.Equal(t, []string{"site-control in a non-master policy is ignored"}, ve.Problems, "the grants of a non-master count")
+	assert.Equal(t, []string{"site-control in a non-master policy is ignored"}, ve.Messages(), "the grants of a non-master count")
 	off.AllowAccessFrom = nil
 	_, err = off.Marshal()
 	require.NoError(t, err)
@@ -126,4 +126,19 @@ func TestRoundTripFiles(t *testing.T) {
 		n++
 	}
 	assert.GreaterOrEqual(t, n, 2)
+}
+
+// TestValidatePositions: a policy read from a file and then validated says
+// where each problem is, in the one error type every format returns.
+func TestValidatePositions(t *testing.T) {
+	pol, _, err := Parse([]byte("<cross-domain-policy>\n  <allow-access-from domain=\"www.*.com\" secure=\"yes\"/>\n</cross-domain-policy>"))
+	require.NoError(t, err)
+	err = pol.Validate()
+	var ve *match.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "crossdomain", ve.Format)
+	require.Len(t, ve.Problems, 2)
+	assert.Equal(t, match.Pos{Line: 2, Col: 3}, ve.Problems[0].Pos)
+	assert.Equal(t, `2:3: allow-access-from #1: domain "www.*.com" never matches: a wildcard is allowed only as "*" or a leading "*." label`, ve.Problems[0].String())
+	assert.Contains(t, err.Error(), `crossdomain: invalid policy: 2:3: allow-access-from #1: domain "www.*.com" never matches`)
 }

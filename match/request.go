@@ -8,6 +8,49 @@ import (
 	"unicode/utf8"
 )
 
+// Request is one question: may this caller reach this target, with this
+// method and these request headers?
+type Request struct {
+	Origin Origin
+	Target Target
+	// Method is the HTTP method; "" means GET. Ignored for sockets.
+	Method string
+	// Headers are the names of the request headers the caller sets.
+	Headers []string
+	// Type is the Mozilla draft's service type ("xml", "soap", "load",
+	// "save"); other runtimes ignore it.
+	Type string
+}
+
+// NewRequest parses the caller's URL and the target and returns a GET
+// request without headers.
+func NewRequest(origin, target string) (Request, error) {
+	o, err := ParseOrigin(origin)
+	if err != nil {
+		return Request{}, err
+	}
+	t, err := ParseTarget(target)
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Origin: o, Target: t}, nil
+}
+
+// SameOrigin reports whether the target is an HTTP(S) resource on the
+// caller's own scheme, host and port, which every runtime allows without
+// consulting a policy. Sockets always need a policy.
+func (r *Request) SameOrigin() bool {
+	o, t := &r.Origin, &r.Target
+	return !t.IsSocket() && o.Scheme == t.Scheme && o.Host == t.Host && o.Port == t.Port
+}
+
+func (r *Request) method() string {
+	if r.Method == "" {
+		return "GET"
+	}
+	return r.Method
+}
+
 // RequestError reports a request that cannot be judged: a method or a
 // request header name that is not an HTTP token. Decide refuses such a
 // request with the code Malformed before it consults any rule.

@@ -10,12 +10,17 @@ import (
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
+// LintOptions say what a linted file is.
+type LintOptions struct {
+	// File names the file in findings.
+	File string
+}
+
 // Lint reports what an audit would say about p: grants wider
-// than a site likely means and entries that never match. file names the
-// file in the findings. The codes, and what to do about each, are
-// documented in package match.
-func (p *Policy) Lint(file string) []finding.Finding {
-	fs := &reading.Findings{File: file}
+// than a site likely means and entries that never match. The codes, and
+// what to do about each, are documented in package finding.
+func (p *Policy) Lint(opts LintOptions) []finding.Finding {
+	fs := &reading.Findings{File: opts.File}
 	add := fs.Add
 	for _, a := range p.Allow {
 		from := strings.TrimSpace(a.From)

@@ -27,7 +27,7 @@ func TestLint(t *testing.T) {
 			pol, _, err := Parse([]byte(`<cross-domain-policy>` + tt.allow + `</cross-domain-policy>`))
 			require.NoError(t, err)
 			var got []string
-			for _, f := range pol.Lint("cross-domain-policy.xml") {
+			for _, f := range pol.Lint(LintOptions{File: "cross-domain-policy.xml"}) {
 				got = append(got, f.Code+" "+f.Level.String()+" "+f.Pos.String())
 			}
 			assert.Equal(t, tt.want, got)

@@ -7,17 +7,14 @@ import (
 	"strings"
 
 	"github.com/xdpolicy/xdpolicy/internal/writing"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // ValidationError lists why a policy built in Go is not a valid
-// cross-domain-policy.xml as it stands.
-type ValidationError struct {
-	Problems []string
-}
-
-func (e *ValidationError) Error() string {
-	return "mozpolicy: invalid policy: " + strings.Join(e.Problems, "; ")
-}
+// cross-domain-policy.xml as it stands, each problem with its element's
+// position when the policy was read from a file. It is
+// match.ValidationError, which every format package returns.
+type ValidationError = match.ValidationError
 
 // Validate reports, as a *ValidationError, everything that would make an
 // <allow> match nothing or the client reject the file, and whatever else
@@ -26,34 +23,36 @@ func (e *ValidationError) Error() string {
 // its trailing "/", and a delegate other than true or false. A policy without any
 // <allow> is valid; it denies everything.
 func (p *Policy) Validate() error {
-	var probs []string
-	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	var probs []match.Problem
+	add := func(pos match.Pos, format string, args ...any) {
+		probs = append(probs, match.Problem{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	}
 	if p.Namespace != "" && p.Namespace != Namespace {
-		add("namespace %q is neither none nor the draft's %q", p.Namespace, Namespace)
+		add(p.Pos, "namespace %s is neither none nor the draft's %q", match.Quote(p.Namespace), Namespace)
 	}
 	for i, a := range p.Allow {
 		where := fmt.Sprintf("allow #%d", i+1)
 		switch a.Type {
 		case "", TypeAny, TypeXML, TypeSOAP, TypeLoad, TypeSave:
 		default:
-			add("%s: type %q is not any, xml, soap, load or save", where, a.Type)
+			add(a.Pos, "%s: type %s is not any, xml, soap, load or save", where, match.Quote(a.Type))
 		}
 		if _, err := ParseFrom(a.From); err != nil {
-			add("%s: from %v", where, err)
+			add(a.Pos, "%s: from %v", where, err)
 		}
 		if _, err := ParseTo(a.To); err != nil {
-			add("%s: to %v", where, err)
+			add(a.Pos, "%s: to %v", where, err)
 		} else if a.To != "" && !strings.HasSuffix(a.To, "/") {
-			add("%s: to %q names a directory and must end in \"/\"", where, a.To)
+			add(a.Pos, "%s: to %s names a directory and must end in \"/\"", where, match.Quote(a.To))
 		}
 		switch a.Delegate {
 		case "", "true", "false":
 		default:
-			add("%s: delegate %q is neither true nor false", where, a.Delegate)
+			add(a.Pos, "%s: delegate %s is neither true nor false", where, match.Quote(a.Delegate))
 		}
 	}
 	if probs != nil {
-		return &ValidationError{Problems: probs}
+		return &ValidationError{Format: "mozpolicy", Problems: probs}
 	}
 	return nil
 }

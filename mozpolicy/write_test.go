@@ -76,7 +76,7 @@ func TestValidate(t *testing.T) {
 		`allow #3: to "../up/" never matches: it climbs out of the policy file's directory with ".."`,
 		`allow #4: delegate "yes" is neither true nor false`,
 		`allow #5: to "service" names a directory and must end in "/"`,
-	}, ve.Problems)
+	}, ve.Messages())
 	_, err = pol.Marshal()
 	require.ErrorAs(t, err, &ve)
 	_, err = pol.WriteTo(&bytes.Buffer{})

@@ -1,0 +1,265 @@
+package match
+
+import (
+	"fmt"
+)
+
+// Code says why a decision came out as it did.
+type Code int
+
+// Decision codes. Allowed decisions have SameOrigin or Granted.
+const (
+	// SameOrigin: the target is on the caller's own scheme, host and
+	// port; no policy is needed (never for sockets). Lookups decide this
+	// before consulting any file; Decide never does.
+	SameOrigin Code = iota + 1
+	// Granted: Rule admitted the request.
+	Granted
+	// Delegated: Rule admitted the caller but hands the decision to the
+	// policy file at Next, one directory nearer the target (the Mozilla
+	// draft's delegation). It is not an allowance: without that file the
+	// request is denied.
+	Delegated
+	// Rejected: the runtime rejected the policy file whole, so it grants
+	// nothing. Set by the format packages; Detail says why.
+	Rejected
+	// NoPolicy: there was no policy file to consult. Detail says why.
+	NoPolicy
+	// Disabled: the file was read but a meta-policy switched it off.
+	// Detail says why.
+	Disabled
+	// OutOfScope: the file does not govern this target.
+	OutOfScope
+	// RuntimeLimit: the runtime never makes such a request (a socket port
+	// it refuses, a header it never sends). Detail names it.
+	RuntimeLimit
+	// NoCaller: no rule admits the caller. Rule and Caller, if set, are a
+	// rule and its caller pattern whose host matched but whose scheme,
+	// port or path did not.
+	NoCaller
+	// TypeNotAllowed: Rule admits the caller but not the request's type
+	// (Request.Type); Detail lists the types it admits.
+	TypeNotAllowed
+	// NotSecure: Rule admits the caller only over HTTPS.
+	NotSecure
+	// MethodNotAllowed: Rule admits the caller but not the method.
+	MethodNotAllowed
+	// HeaderNotAllowed: Rule admits the caller but not header Detail.
+	HeaderNotAllowed
+	// NotGranted: Rule admits the caller but grants other paths or ports.
+	NotGranted
+	// PathCharacters: Rule grants the target, but its raw path breaks the
+	// path-character rule.
+	PathCharacters
+	// Malformed: the request cannot be judged, because a method or request
+	// header name is not an HTTP token (Request.Validate); Detail says
+	// which. No rule is consulted. A proxy can tell such a request from
+	// one the policy denies.
+	Malformed
+)
+
+var codeNames = [...]string{
+	SameOrigin:       "same-origin",
+	Granted:          "granted",
+	Delegated:        "delegated",
+	Rejected:         "rejected",
+	NoPolicy:         "no-policy",
+	Disabled:         "disabled",
+	OutOfScope:       "out-of-scope",
+	RuntimeLimit:     "runtime-limit",
+	NoCaller:         "no-caller",
+	TypeNotAllowed:   "type-not-allowed",
+	NotSecure:        "not-secure",
+	MethodNotAllowed: "method-not-allowed",
+	HeaderNotAllowed: "header-not-allowed",
+	NotGranted:       "not-granted",
+	PathCharacters:   "path-characters",
+	Malformed:        "malformed-request",
+}
+
+// String returns a short stable name for the code, such as "not-granted".
+func (c Code) String() string {
+	if c > 0 && int(c) < len(codeNames) {
+		return codeNames[c]
+	}
+	return fmt.Sprintf("Code(%d)", int(c))
+}
+
+// Decision is the answer to a Request, with what it rests on.
+type Decision struct {
+	Allowed bool
+	Code    Code
+	// Source and Runtime are the policy's.
+	Source  string
+	Runtime string
+	// Rule is the rule that granted, or for a denial the rule that came
+	// closest to granting; nil when no rule is involved.
+	Rule *Rule
+	// Caller is the caller pattern of Rule that admitted the caller.
+	Caller *Caller
+	// Grant describes the path or port grant of Rule that matched.
+	Grant string
+	// Detail is the header, method, limit or message the Code refers to.
+	Detail string
+	// HeaderRule, with separate header rules (Policy.SeparateHeaders), is
+	// the header rule that decided a request with custom headers, or that
+	// came closest; Rule is then nil.
+	HeaderRule *HeaderRule
+	// Next, for a Delegated decision, is the URL of the policy file that
+	// decides instead.
+	Next string
+	// Request is the question asked.
+	Request Request
+}
+
+// Pos returns the position of the deciding rule, or the zero Pos.
+func (d Decision) Pos() Pos {
+	switch {
+	case d.Rule != nil:
+		return d.Rule.Pos
+	case d.HeaderRule != nil:
+		return d.HeaderRule.Pos
+	}
+	return Pos{}
+}
+
+// Reason explains the decision in one line.
+func (d Decision) Reason() string {
+	req := &d.Request
+	in := ""
+	if d.Source != "" {
+		in = " in " + d.Source
+	}
+	rule := ""
+	switch {
+	case d.Rule != nil:
+		rule = d.Rule.Name
+		if rule == "" {
+			rule = "rule at " + d.Rule.Pos.String()
+		}
+	case d.HeaderRule != nil:
+		rule = d.HeaderRule.Name
+		if rule == "" {
+			rule = "header rule at " + d.HeaderRule.Pos.String()
+		}
+	}
+	who := req.Origin.String()
+	switch d.Code {
+	case SameOrigin:
+		return fmt.Sprintf("%s is on the caller's own site %s; no policy is needed", req.Target, req.Origin.Root())
+	case Granted:
+		s := fmt.Sprintf("%s%s admits %s", rule, in, who)
+		if d.Caller != nil {
+			s += " by " + d.Caller.describe()
+			if d.Caller.Pos.IsValid() {
+				s += " (" + d.Caller.Pos.String() + ")"
+			}
+		}
+		if d.Grant != "" {
+			s += " and grants " + d.Grant
+		}
+		return s
+	case Delegated:
+		s := fmt.Sprintf("%s%s admits %s", rule, in, who)
+		if d.Caller != nil {
+			s += " by " + d.Caller.describe()
+		}
+		return s + fmt.Sprintf(" but delegates the decision to %s, the next file toward %s; without that file's leave the request is denied", d.Next, req.Target)
+	case TypeNotAllowed:
+		if req.Type == "" {
+			return fmt.Sprintf("%s%s admits %s but only requests of type %s, and the request names no type", rule, in, who, d.Detail)
+		}
+		return fmt.Sprintf("%s%s admits %s but not type %s (it admits %s)", rule, in, who, req.Type, d.Detail)
+	case Rejected:
+		return fmt.Sprintf("the %s runtime rejects %s: %s", d.Runtime, sourceOr(d.Source, "the policy file"), d.Detail)
+	case NoPolicy:
+		return d.Detail
+	case Disabled:
+		return fmt.Sprintf("%s grants nothing: %s", sourceOr(d.Source, "the policy file"), d.Detail)
+	case OutOfScope:
+		s := fmt.Sprintf("%s governs %s, not %s", sourceOr(d.Source, "the policy"), d.Detail, req.Target)
+		if req.Target.Ambiguity != "" {
+			s += ambiguous(req.Target)
+		}
+		return s
+	case Malformed:
+		return "the request is malformed and is refused before any rule is consulted: " + d.Detail
+	case RuntimeLimit:
+		return d.Detail
+	case NoCaller:
+		s := fmt.Sprintf("no rule%s admits %s", in, who)
+		if d.Rule != nil && d.Caller != nil {
+			s += fmt.Sprintf(" (%s admits its host by %s", rule, d.Caller.describe())
+			if d.Caller.Pos.IsValid() {
+				s += " at " + d.Caller.Pos.String()
+			}
+			s += ", but " + d.Caller.mismatch(req.Origin) + ")"
+		} else if d.Detail != "" {
+			s += " (it admits " + d.Detail + ")"
+		}
+		return s
+	case NotSecure:
+		return fmt.Sprintf("%s%s admits %s only over HTTPS (secure)", rule, in, req.Origin.Root())
+	case MethodNotAllowed:
+		return fmt.Sprintf("%s%s admits %s but not method %s", rule, in, who, req.method())
+	case HeaderNotAllowed:
+		switch {
+		case d.HeaderRule != nil:
+			return fmt.Sprintf("%s%s admits %s but not request header %s (it grants %s)", rule, in, who, d.Detail, Quote(d.HeaderRule.HeadersText))
+		case d.Rule == nil:
+			return fmt.Sprintf("no header rule%s admits %s with request header %s", in, who, d.Detail)
+		}
+		return fmt.Sprintf("%s%s admits %s but not request header %s", rule, in, who, d.Detail)
+	case NotGranted:
+		what := req.Target.Path
+		if req.Target.IsSocket() {
+			what = fmt.Sprintf("port %d", req.Target.Port)
+		} else if req.Target.Ambiguity != "" {
+			what += ambiguous(req.Target)
+		} else if req.Target.RawPath != "" && req.Target.RawPath != req.Target.Path {
+			what = fmt.Sprintf("%s (%s read unescaped and without dot-segments)", what, Quote(req.Target.RawPath))
+		}
+		return fmt.Sprintf("%s%s admits %s but does not grant %s%s", rule, in, who, what, d.Detail)
+	case PathCharacters:
+		raw := req.Target.RawPath
+		if raw == "" {
+			raw = req.Target.Path
+		}
+		return fmt.Sprintf("%s%s grants %s by %s, but the raw path contains %s, which the path-character rule forbids", rule, in, raw, d.Grant, d.Detail)
+	}
+	return "no decision"
+}
+
+// AmbiguousLocation says why a policy file found at loc, whose path is
+// ambiguous (Target.Ambiguity), grants nothing: where the file lies, and
+// so what it governs, depends on how the server decoded its URL. The
+// format packages' Compile sets it as Policy.Disabled.
+func AmbiguousLocation(loc Target) string {
+	return fmt.Sprintf("its location's path %s holds %s, which servers decode differently, so the directory it governs is not known", Quote(loc.RawPath), loc.Ambiguity)
+}
+
+// ambiguous explains why an ambiguous target path is outside a scope.
+func ambiguous(t Target) string {
+	return fmt.Sprintf(" (the path %s holds %s, which servers decode differently, so it lies outside every scope narrower than the whole site)", Quote(t.RawPath), t.Ambiguity)
+}
+
+func sourceOr(src, alt string) string {
+	if src == "" {
+		return alt
+	}
+	return src
+}
+
+// String returns "allow: REASON" or "deny: REASON".
+func (d Decision) String() string {
+	if d.Allowed {
+		return "allow: " + d.Reason()
+	}
+	return "deny: " + d.Reason()
+}
+
+// Deny returns a denial that no rule made, such as a rejected or missing
+// file; code is Rejected or NoPolicy, detail says why.
+func Deny(req Request, code Code, runtime, source, detail string) Decision {
+	return Decision{Code: code, Runtime: runtime, Source: source, Detail: detail, Request: req}
+}
