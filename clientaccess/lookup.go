@@ -90,7 +90,7 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 		if t.IsSocket() {
 			return c.socketSite(ctx, t, key)
 		}
-		return c.httpSite(ctx, t)
+		return c.httpSite(ctx, t, false)
 	})
 	if err != nil {
 		return &match.Lookup{Decision: match.Deny(req, match.NoPolicy, "silverlight", key, "no answer: "+err.Error())}, err
@@ -127,26 +127,42 @@ func IgnoredResponse(status int, contentType string) string {
 	return fetch.Unusable(status, contentType, "Silverlight", "text/", "application/xml")
 }
 
-// httpSite tries clientaccesspolicy.xml, then crossdomain.xml.
-func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
+// httpSite tries clientaccesspolicy.xml, then crossdomain.xml. With all
+// set (a survey), crossdomain.xml is read even when
+// clientaccesspolicy.xml decides, marked Extra.
+func (c *Client) httpSite(ctx context.Context, t match.Target, all bool) *site {
 	s := &site{}
 	for _, name := range []string{"/clientaccesspolicy.xml", "/crossdomain.xml"} {
 		u := t.Root() + name
 		res, err := c.http().Get(ctx, u)
 		rec := fetch.Record(u, res, err)
+		if s.policy != nil {
+			rec.Extra = true
+		}
 		if err == nil {
 			if why := IgnoredResponse(res.Status, res.ContentType); why != "" {
 				rec.Note = why
-			} else if p, why := compileResponse(name, u, res); p != nil {
-				rec.Used = true
-				s.files = append(s.files, rec)
-				s.policy = p
-				return s
+			} else if model, p, why := compileResponse(name, u, res); p != nil {
+				rec.Used, rec.Model, rec.Policy = true, model, p
+				if s.policy != nil {
+					rec.Used, rec.Note = false, "passed over: Silverlight reads "+s.files[0].URL+" first"
+				} else {
+					s.policy = p
+				}
 			} else {
 				rec.Used, rec.Note = true, why
 			}
 		}
+		if rec.Extra {
+			rec.Used = false // passed over, whatever it holds
+		}
 		s.files = append(s.files, rec)
+		if s.policy != nil && !all {
+			return s
+		}
+	}
+	if s.policy != nil {
+		return s
 	}
 	var notes []string
 	for _, f := range s.files {
@@ -159,22 +175,22 @@ func (c *Client) httpSite(ctx context.Context, t match.Target) *site {
 
 // compileResponse reads a policy response as Silverlight did; it returns
 // nil and the reason when Silverlight rejects the file.
-func compileResponse(name, u string, res *fetch.Response) (*match.Policy, string) {
+func compileResponse(name, u string, res *fetch.Response) (model any, p *match.Policy, why string) {
 	loc, _ := match.ParseTarget(u)
 	opt := CompileOptions{Location: loc}
 	if name == "/clientaccesspolicy.xml" {
 		pol, _, err := Parse(res.Body)
 		if err != nil {
-			return nil, "rejected: " + err.Error()
+			return nil, nil, "rejected: " + err.Error()
 		}
-		return pol.Compile(opt), ""
+		return pol, pol.Compile(opt), ""
 	}
 	pol, _, err := ParseCrossDomain(res.Body)
 	if err != nil {
-		return nil, "rejected: " + err.Error()
+		return nil, nil, "rejected: " + err.Error()
 	}
 	opt.PermittedCrossDomainPolicies = res.Header.Get("X-Permitted-Cross-Domain-Policies")
-	return CompileCrossDomain(pol, opt), ""
+	return pol, CompileCrossDomain(pol, opt), ""
 }
 
 // socketSite asks port 943 of the target host.
@@ -186,7 +202,7 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 	}
 	sock := fetch.Socket{Request: []byte(PolicyRequest), MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := sock.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort)))
-	rec := match.Consulted{URL: key, Err: err}
+	rec := match.Consulted{URL: key, Err: err, Unread: fetch.Unread(nil, err)}
 	if err != nil {
 		rec.Note = fetch.Cause(err).Error()
 		s.files = []match.Consulted{rec}
@@ -202,8 +218,54 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 		s.why = match.Deny(match.Request{}, match.Rejected, "silverlight", key, err.Error())
 		return s
 	}
-	s.files = []match.Consulted{rec}
 	loc, _ := match.ParseTarget(key)
 	s.policy = pol.Compile(CompileOptions{Source: key, Location: loc})
+	rec.Model, rec.Policy = pol, s.policy
+	s.files = []match.Consulted{rec}
 	return s
+}
+
+// Survey reads every policy file Silverlight consults for the site at
+// origin, and says of each what Silverlight made of it; it decides
+// nothing. An audit is built on it. For scheme://host[:port], the files
+// are /clientaccesspolicy.xml and /crossdomain.xml, the second read even
+// when the first decides (it is then Extra, passed over). For
+// tcp://host:port, the file is the socket policy of port 943 of host.
+//
+// Each file comes with its response (status, Content-Type, headers),
+// whether it could be read (Unread), and, when Silverlight read it
+// without rejecting it, the model (a *Policy, or a *crossdomain.Policy
+// for crossdomain.xml) and the compiled policy; Used says whether it is
+// the site's policy, Note what it is or why it is not. Nothing is cached.
+// The error is non-nil only for an origin that is not one, or when ctx
+// ends first.
+func (c *Client) Survey(ctx context.Context, origin string) ([]match.Consulted, error) {
+	t, err := match.ParseTarget(origin)
+	if err != nil {
+		return nil, err
+	}
+	if t.IsSocket() {
+		key := "tcp://" + net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort))
+		s := c.socketSite(ctx, t, key)
+		if s.policy != nil {
+			s.files[0].Note = "the policy of " + s.policy.Scope.String()
+		}
+		return s.files, ctx.Err()
+	}
+	s := c.httpSite(ctx, t, true)
+	for i := range s.files {
+		f := &s.files[i]
+		switch {
+		case f.Extra || f.Policy == nil:
+		case f.Policy.Disabled != "":
+			f.Used, f.Note = false, "switched off: "+f.Policy.Disabled
+		case i == 0:
+			f.Note = "the policy of " + strings.TrimSuffix(f.Policy.Scope.String(), "/")
+		case s.files[0].Unread != "":
+			f.Note = "read in place of " + s.files[0].URL + ", which could not be read"
+		default:
+			f.Note = "read in place of the missing " + s.files[0].URL
+		}
+	}
+	return s.files, ctx.Err()
 }

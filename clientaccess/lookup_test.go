@@ -2,6 +2,7 @@ package clientaccess
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -146,4 +147,41 @@ func TestClientCachesOneFetchPerSite(t *testing.T) {
 	l := lookup(t, c, "http://app.example/a.xap", "http://cap.example/data")
 	require.NotEmpty(t, l.Files)
 	assert.True(t, l.Files[0].Cached)
+}
+
+// TestClientSurvey: a survey reads clientaccesspolicy.xml and
+// crossdomain.xml, the second even when the first decides, and port 943.
+func TestClientSurvey(t *testing.T) {
+	const allowAll = `<access-policy><cross-domain-access><policy><allow-from><domain uri="*"/></allow-from><grant-to><resource path="/" include-subpaths="true"/></grant-to></policy></cross-domain-access></access-policy>`
+	const flashAll = `<cross-domain-policy><allow-access-from domain="*"/></cross-domain-policy>`
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://a.example/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: allowAll},
+		"http://a.example/crossdomain.xml":        {Status: 200, ContentType: "text/xml", Body: flashAll},
+		"http://b.example/clientaccesspolicy.xml": {Status: 500},
+		"http://b.example/crossdomain.xml":        {Status: 200, ContentType: "text/xml", Body: flashAll},
+	}, Sockets: map[string]string{"a.example:943": allowAll}})
+	c := &Client{HTTPClient: site.Client(), DialContext: site.DialContext}
+	ctx := context.Background()
+	notes := func(files []match.Consulted) []string {
+		var out []string
+		for _, f := range files {
+			out = append(out, fmt.Sprintf("%s used=%v extra=%v model=%v unread=%q: %s", f.URL, f.Used, f.Extra, f.Model != nil, f.Unread, f.Note))
+		}
+		return out
+	}
+	files, err := c.Survey(ctx, "http://a.example")
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		`http://a.example/clientaccesspolicy.xml used=true extra=false model=true unread="": the policy of http://a.example`,
+		`http://a.example/crossdomain.xml used=false extra=true model=true unread="": passed over: Silverlight reads http://a.example/clientaccesspolicy.xml first`,
+	}, notes(files))
+	files, err = c.Survey(ctx, "http://b.example")
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		`http://b.example/clientaccesspolicy.xml used=false extra=false model=false unread="status 500": status 500: no file`,
+		`http://b.example/crossdomain.xml used=true extra=false model=true unread="": read in place of http://b.example/clientaccesspolicy.xml, which could not be read`,
+	}, notes(files))
+	files, err = c.Survey(ctx, "tcp://a.example:4502")
+	require.NoError(t, err)
+	assert.Equal(t, []string{`tcp://a.example:943 used=true extra=false model=true unread="": the policy of sockets on a.example`}, notes(files))
 }

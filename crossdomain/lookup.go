@@ -149,6 +149,7 @@ func (l *lookup) consult(ctx context.Context, loc string, socket bool) (*policyF
 		rec.Used, rec.Note = true, "rejected: "+f.err.Error()
 	default:
 		rec.Used = true
+		rec.Model, rec.Policy = f.pol, f.policy()
 	}
 	l.files = append(l.files, rec)
 	return f, rec, nil
@@ -200,7 +201,24 @@ func (l *lookup) finish(none string) {
 }
 
 func (l *lookup) http(ctx context.Context) error {
-	t := l.req.Target
+	err := l.walkHTTP(ctx, l.req.Target, false, func(f *policyFile, rec *match.Consulted, _ string) bool {
+		return l.judge(f, rec)
+	})
+	if err != nil || l.out.Decision.Allowed {
+		return err
+	}
+	l.finish("Flash Player found no policy file that grants the request")
+	return nil
+}
+
+// walkHTTP consults the files Flash Player reads for targets on t's
+// origin, in its order: the master /crossdomain.xml, then the registered
+// PolicyFiles on that origin as the master's meta-policy lets them count.
+// visit is called for each file that counts, with a note saying what it
+// is; when it returns true the walk stops. With all set (a survey), the
+// registered files the meta-policy rules out are fetched too, marked
+// Extra, with the reason they do not count.
+func (l *lookup) walkHTTP(ctx context.Context, t match.Target, all bool, visit func(f *policyFile, rec *match.Consulted, note string) bool) error {
 	masterURL := t.Root() + "/crossdomain.xml"
 	m, rec, err := l.consult(ctx, masterURL, false)
 	if err != nil {
@@ -212,27 +230,37 @@ func (l *lookup) http(ctx context.Context) error {
 		rec.Used, rec.Note = false, "redirected to "+m.final.String()+", which is not the master of "+t.Root()
 	}
 	if masterOK {
-		if l.judge(m, rec) {
+		meta = m.pol.SiteMetaPolicy(m.header)
+		if visit(m, rec, fmt.Sprintf("the master policy (meta-policy %s)", meta)) {
 			return nil
 		}
-		meta = m.pol.SiteMetaPolicy(m.header)
 	}
 	for _, u := range l.c.PolicyFiles {
 		loc, err := match.ParseTarget(u)
 		if err != nil || loc.IsSocket() || loc.Root() != t.Root() || u == masterURL {
 			continue // it cannot govern this target
 		}
+		var out string // why the file does not count, whatever it holds
 		switch {
 		case !masterOK:
-			l.skip(u, "not fetched: without a usable master policy no other policy file counts")
-			continue
+			out = "without a usable master policy no other policy file counts"
 		case meta == PermitNone || meta == PermitMasterOnly:
-			l.skip(u, fmt.Sprintf("not fetched: the meta-policy is %s, so only the master counts", meta))
+			out = fmt.Sprintf("the meta-policy is %s, so only the master counts", meta)
+		}
+		if out != "" && !all {
+			l.skip(u, "not fetched: "+out)
 			continue
 		}
 		f, rec, err := l.consult(ctx, u, false)
 		if err != nil {
 			return err
+		}
+		if out != "" {
+			rec.Extra = true
+			if f.usable() {
+				rec.Used, rec.Note = false, out
+			}
+			continue
 		}
 		if !f.usable() {
 			continue
@@ -245,12 +273,64 @@ func (l *lookup) http(ctx context.Context) error {
 			rec.Used, rec.Note = false, why
 			continue
 		}
-		if l.judge(f, rec) {
+		dir := f.final.Path[:strings.LastIndexByte(f.final.Path, '/')+1]
+		if visit(f, rec, fmt.Sprintf("a policy file a caller may load (Security.loadPolicyFile), for %s and below", dir)) {
 			return nil
 		}
 	}
-	l.finish("Flash Player found no policy file that grants the request")
 	return nil
+}
+
+// Survey reads every policy file Flash Player consults for the site at
+// origin, and says of each what Flash Player made of it; it decides
+// nothing. An audit is built on it. For scheme://host[:port], the files are
+// the master /crossdomain.xml and every PolicyFiles location on that
+// origin, each fetched even where the master's meta-policy rules it out
+// (such a file is Extra, with the reason it does not count). For
+// xmlsocket://host:port, the file is the socket policy that port serves
+// (the socket master on 843).
+//
+// Each file comes with its response (status, Content-Type, headers),
+// whether it could be read (Unread), and, when Flash Player read it
+// without rejecting it, the model and the compiled policy; Used says
+// whether it counts, and Note what it is or why it does not count. The
+// answers are cached with Decide's. The error is non-nil only for an
+// origin that is not one, or when ctx ends first.
+func (c *Client) Survey(ctx context.Context, origin string) ([]match.Consulted, error) {
+	t, err := match.ParseTarget(origin)
+	if err != nil {
+		return nil, err
+	}
+	l := &lookup{c: c}
+	if t.IsSocket() {
+		loc := "xmlsocket://" + net.JoinHostPort(t.Host, strconv.Itoa(t.Port))
+		f, rec, err := l.consult(ctx, loc, true)
+		if err != nil {
+			return nil, err
+		}
+		if f.usable() {
+			rec.Note = "the socket master policy"
+			if f.kind != SocketMaster {
+				rec.Note = "the socket policy of port " + strconv.Itoa(t.Port)
+			}
+		}
+	} else {
+		err = l.walkHTTP(ctx, t, true, func(f *policyFile, rec *match.Consulted, note string) bool {
+			rec.Note = note
+			if why := f.policy().Disabled; why != "" {
+				rec.Used, rec.Note = false, "switched off: "+why
+			}
+			return false
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]match.Consulted, len(l.files))
+	for i, f := range l.files {
+		out[i] = *f
+	}
+	return out, nil
 }
 
 func (l *lookup) socket(ctx context.Context) error {

@@ -290,3 +290,58 @@ func TestClientAmbiguousPolicyFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, l.Decision.Allowed, l.Decision.String())
 }
+
+// TestClientSurvey: a survey reads every file Flash Player consults for a
+// site, those the meta-policy rules out included, and says of each what
+// Flash Player made of it, with its model and compiled policy.
+func TestClientSurvey(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://a.example/crossdomain.xml":     {Status: 200, ContentType: xcdp, Body: master("master-only")},
+		"http://a.example/api/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://b.example/crossdomain.xml":     {Status: 200, ContentType: xcdp, Body: master("by-content-type")},
+		"http://b.example/api/crossdomain.xml": {Status: 200, ContentType: "text/plain", Body: openHTTP},
+		"http://b.example/v2/crossdomain.xml":  {Status: 200, ContentType: xcdp, Body: openHTTP},
+		"http://c.example/crossdomain.xml":     {Status: 503},
+	}, Sockets: map[string]string{"a.example:843": openSocket}})
+	c := &Client{HTTPClient: site.Client(), DialContext: site.DialContext, PolicyFiles: []string{
+		"http://a.example/api/crossdomain.xml", "http://b.example/api/crossdomain.xml", "http://b.example/v2/crossdomain.xml"}}
+	ctx := context.Background()
+	type got struct {
+		URL         string
+		Used, Extra bool
+		Note        string
+		Model       bool
+		Unread      string
+	}
+	summarize := func(files []match.Consulted) []got {
+		var out []got
+		for _, f := range files {
+			out = append(out, got{f.URL, f.Used, f.Extra, f.Note, f.Model != nil && f.Policy != nil, f.Unread})
+		}
+		return out
+	}
+	files, err := c.Survey(ctx, "http://a.example")
+	require.NoError(t, err)
+	assert.Equal(t, []got{
+		{"http://a.example/crossdomain.xml", true, false, "the master policy (meta-policy master-only)", true, ""},
+		{"http://a.example/api/crossdomain.xml", false, true, "the meta-policy is master-only, so only the master counts", true, ""},
+	}, summarize(files))
+	assert.Equal(t, []string{xcdp}, files[0].Header["Content-Type"])
+
+	files, err = c.Survey(ctx, "http://b.example")
+	require.NoError(t, err)
+	assert.Equal(t, []got{
+		{"http://b.example/crossdomain.xml", true, false, "the master policy (meta-policy by-content-type)", true, ""},
+		{"http://b.example/api/crossdomain.xml", false, false, `served as "text/plain"; the meta-policy by-content-type admits only text/x-cross-domain-policy`, true, ""},
+		{"http://b.example/v2/crossdomain.xml", true, false, "a policy file a caller may load (Security.loadPolicyFile), for /v2/ and below", true, ""},
+	}, summarize(files))
+
+	files, err = c.Survey(ctx, "http://c.example")
+	require.NoError(t, err)
+	assert.Equal(t, "status 503", files[0].Unread)
+	assert.False(t, files[0].Used)
+
+	files, err = c.Survey(ctx, "xmlsocket://a.example:843")
+	require.NoError(t, err)
+	assert.Equal(t, []got{{"xmlsocket://a.example:843", true, false, "the socket master policy", true, ""}}, summarize(files))
+}

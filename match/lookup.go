@@ -36,8 +36,29 @@ type Consulted struct {
 	Note string
 	// Err is the fetch's failure, if nothing usable answered.
 	Err error
+	// Unread, when not empty, says why the file could not be read although
+	// something may be there (a timeout, a reset, a TLS failure, status
+	// 408, 429 or 5xx, a body cut short or over the size limit): unlike a
+	// missing file, it may grant anything.
+	Unread string
 	// Cached reports that the answer came from the session's cache.
 	Cached bool
+
+	// What an audit needs besides the decision:
+
+	// Header is the header of the response, when an HTTP response came.
+	Header map[string][]string
+	// Model is the file as the runtime read it, when it did and did not
+	// reject it: a *crossdomain.Policy (Flash Player's reading, or
+	// Silverlight's reading of crossdomain.xml), a *clientaccess.Policy or
+	// a *mozpolicy.Policy. Policy is the same file compiled where it was
+	// found.
+	Model  any
+	Policy *Policy
+	// Extra marks a file a survey read that the runtime's own lookup would
+	// not have asked for (a meta-policy had ruled it out, or a file read
+	// before it decided); Note says why.
+	Extra bool
 }
 
 func (c Consulted) String() string {

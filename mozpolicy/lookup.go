@@ -93,6 +93,42 @@ func (c *Client) get(ctx context.Context, url string) *fetched {
 	return f
 }
 
+// Survey reads the policy file the draft's client consults first for the
+// site at origin (scheme://host[:port]): its root /cross-domain-policy.xml,
+// and says what the client made of it; it decides nothing, and follows no
+// delegation. An audit is built on it. The file comes with its response
+// (status, Content-Type, headers), whether it could be read (Unread), and,
+// when the client read it without rejecting it, the model (a *Policy) and
+// the compiled policy. The answer is cached with Decide's. The error is
+// non-nil only for an origin that is not one, or when ctx ends first.
+func (c *Client) Survey(ctx context.Context, origin string) ([]match.Consulted, error) {
+	t, err := match.ParseTarget(origin)
+	if err != nil || t.IsSocket() {
+		return nil, fmt.Errorf("mozpolicy: %s is not an http(s) origin", match.Quote(origin))
+	}
+	u := t.Root() + "/" + FileName
+	f, cached, err := c.files.Do(ctx, u, func(ctx context.Context) *fetched { return c.get(ctx, u) })
+	if err != nil {
+		return nil, err
+	}
+	rec := f.rec
+	rec.Cached = cached
+	switch {
+	case f.err != nil:
+		rec.Note = f.err.Error()
+	default:
+		pol, _, err := Parser{MaxBytes: int(c.MaxBytes)}.Parse(f.body)
+		if err != nil {
+			rec.Used, rec.Note = true, "rejected: "+err.Error()
+			break
+		}
+		loc, _ := match.ParseTarget(u)
+		rec.Used, rec.Model, rec.Policy = true, pol, pol.Compile(CompileOptions{Location: loc})
+		rec.Note = "the root policy of " + t.Root()
+	}
+	return []match.Consulted{rec}, nil
+}
+
 // describe fills in what came of a consulted file from the resolver's
 // step for it.
 func describe(rec *match.Consulted, s *Step) {

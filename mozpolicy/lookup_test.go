@@ -64,3 +64,34 @@ func TestClient(t *testing.T) {
 	l = decide("http://www.company.com/users/bob.xml")
 	assert.True(t, l.Files[0].Cached && l.Files[1].Cached)
 }
+
+// TestClientSurvey: a survey reads the root file and says what the
+// client made of it, following no delegation.
+func TestClientSurvey(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://a.example/cross-domain-policy.xml": {Status: 200, ContentType: "text/xml", Body: `<cross-domain-policy><allow delegate="true"/></cross-domain-policy>`},
+		"http://b.example/cross-domain-policy.xml": {Status: 200, ContentType: "text/xml", Body: `<cross-domain-policy><allow>`},
+		"http://c.example/cross-domain-policy.xml": {Status: 502},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	files, err := c.Survey(context.Background(), "http://a.example")
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	assert.True(t, files[0].Used)
+	assert.Equal(t, "the root policy of http://a.example", files[0].Note)
+	assert.IsType(t, &Policy{}, files[0].Model)
+	require.NotNil(t, files[0].Policy)
+	assert.Equal(t, "/", files[0].Policy.Scope.Dir)
+
+	files, err = c.Survey(context.Background(), "http://b.example")
+	require.NoError(t, err)
+	assert.Nil(t, files[0].Model)
+	assert.Contains(t, files[0].Note, "rejected: ")
+
+	files, err = c.Survey(context.Background(), "http://c.example")
+	require.NoError(t, err)
+	assert.Equal(t, "status 502", files[0].Unread)
+
+	_, err = c.Survey(context.Background(), "tcp://a.example:943")
+	assert.Error(t, err)
+}

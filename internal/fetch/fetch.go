@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/xdpolicy/xdpolicy/match"
@@ -316,9 +317,9 @@ func indexNUL(b []byte) int {
 // Record describes an HTTP fetch for a lookup's list of consulted files;
 // the caller adds Used and Note.
 func Record(url string, res *Response, err error) match.Consulted {
-	c := match.Consulted{URL: url, Err: err}
+	c := match.Consulted{URL: url, Err: err, Unread: Unread(res, err)}
 	if res != nil {
-		c.Status, c.ContentType = res.Status, res.ContentType
+		c.Status, c.ContentType, c.Header = res.Status, res.ContentType, res.Header
 		c.MetaPolicy = res.Header.Get("X-Permitted-Cross-Domain-Policies")
 		if res.Final != url {
 			c.Final = res.Final
@@ -328,4 +329,42 @@ func Record(url string, res *Response, err error) match.Consulted {
 		c.Note = Cause(err).Error()
 	}
 	return c
+}
+
+// Unread says why a fetch could not be read, or returns "" when what came
+// back is the site's answer. A status is an answer (a 404 or 410 is a
+// missing file, a 3xx a redirect, whatever became of the body), except
+// 408, 429 and 5xx, which say the server could not answer now; so are a
+// refused connection (nothing listens there) and a redirect the rule does
+// not follow. Anything else could not be read: a timeout, a reset, a TLS
+// failure, a body cut short or over the size limit. Audits tell the two
+// apart: a file that could not be read may grant anything. The text is fit
+// to print: what a server sent may reach it, so it is escaped and clipped.
+func Unread(res *Response, err error) string {
+	var re *RedirectError
+	switch {
+	case res != nil && res.Status != http.StatusOK:
+		if st := res.Status; st >= 500 || st == http.StatusRequestTimeout || st == http.StatusTooManyRequests {
+			return fmt.Sprintf("status %d", st)
+		}
+		return ""
+	case err == nil, errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &re):
+		return ""
+	}
+	why := clip(match.Escape(Cause(err).Error()), 200)
+	if res != nil && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
+		why = "the body was cut short: " + why
+	}
+	return why
+}
+
+// clip cuts s to at most n runes, marking the cut with "…".
+func clip(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i] + "…"
+		}
+		n--
+	}
+	return s
 }
