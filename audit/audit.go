@@ -1,16 +1,28 @@
-// Package audit fetches every policy file of a site as the runtimes did
-// and reports, per file, which runtime uses it, the findings of its
-// format's Lint plus those of the response, and one verdict per runtime of
-// what the site exposes. It is the engine of "xdpolicy audit".
+// Package audit reads every policy file of a site as the runtimes did and
+// reports, per file, which runtime uses it, the findings of its format's
+// Lint plus those of the response, and one verdict per runtime of what the
+// site exposes. It is the engine of "xdpolicy audit", and a scanner's.
 //
-// What it fetches, for each origin (http:// and https:// of the host, or
-// the one origin a URL with a port names): /crossdomain.xml,
-// /clientaccesspolicy.xml, /cross-domain-policy.xml and the extra paths;
-// with Sockets, the Flash socket master on port 843 and Silverlight's
-// socket policy on port 943. Every location is fetched once without
-// following redirects (what Silverlight and the Mozilla draft see); a
-// redirect is fetched again following same-host redirects (what Flash
-// Player saw).
+//	rep, err := audit.Audit(ctx, "example.com", audit.Config{Sockets: true})
+//	for _, f := range rep.Findings() {
+//		fmt.Println(f) // URL:LINE:COL: LEVEL: CODE: MESSAGE
+//	}
+//	for _, v := range rep.Verdicts {
+//		fmt.Println(v.Runtime, v.Text) // "flash", "any Flash caller may read everything over HTTP"
+//	}
+//
+// The audit finds and reads the files through the runtimes' own lookups:
+// the Survey of crossdomain.Client (Flash Player's master
+// /crossdomain.xml, its meta-policy and the files at the extra paths,
+// which it reads as files a caller registered with loadPolicyFile, with
+// its same-host redirects), of clientaccess.Client
+// (/clientaccesspolicy.xml, then /crossdomain.xml, no redirects) and of
+// mozpolicy.Client (the root /cross-domain-policy.xml), for each origin
+// (http:// and https:// of the host, or the one origin a URL with a port
+// names); with Sockets, Flash Player's socket master on port 843 and
+// Silverlight's socket policy on port 943. Every URL is fetched once for
+// all of them. The audit adds only what is its own: the findings, the
+// response's findings, the verdicts and the report.
 //
 // Decisions taken (where the findings are reported is the audit's choice):
 //   - missing-meta-policy-header is reported on a Flash master the player
@@ -19,8 +31,8 @@
 //   - cacheable-response is reported on every HTTP policy file a runtime
 //     uses whose Cache-Control has none of no-cache, no-store or
 //     max-age=0.
-//   - A Mozilla-draft file at an extra path is accepted but not followed:
-//     the audit does not know which policy above delegates to it.
+//   - The files at extra paths are read as Flash Player read files a caller
+//     registered; the audit follows no Mozilla-draft delegation.
 //   - The verdict does not tell callers apart by scheme: anyone can serve
 //     a caller over HTTPS, so secure="true" does not narrow "any caller".
 //   - An audit never reports a site safer than what it read. A file that
@@ -63,7 +75,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -71,12 +82,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/finding"
@@ -135,7 +142,7 @@ type Site struct {
 	// answered at all.
 	Err error
 
-	unread map[string][]*File // per runtime, the files it reads that could not be read
+	unread map[string][]unreadFile // per runtime, the files it reads that could not be read
 }
 
 // File is one location asked, and what came of it.
@@ -163,20 +170,18 @@ type File struct {
 	// Findings are those of the file's format Lint and of the response.
 	Findings []finding.Finding
 
-	socket  bool
-	body    []byte
-	res     *fetch.Response // as sent
-	flash   *fetch.Response // after same-host redirects
-	flashEr error
-	origin  string // scheme://host[:port]; "" for a socket
-	path    string
+	socket bool
+	origin string // scheme://host[:port]; "" for a socket
+	path   string
 	// siteControl: the Flash master sets its meta-policy itself
 	siteControl bool
+	// flashHeader is the X-Permitted-Cross-Domain-Policies header of the
+	// response Flash Player read the file from, after its redirects
+	flashHeader string
 	// what each runtime compiled, for the verdict (nil when unused)
 	compiled map[string]*match.Policy
-	// why the file could not be read, as sent and as Flash Player read it
-	// (after same-host redirects): "" when the site answered
-	failed, flashFailed string
+	// why the file could not be read as sent: "" when the site answered
+	failed string
 }
 
 // Unread says why the file could not be read as sent (a timeout, a TLS
@@ -310,7 +315,13 @@ func CheckPath(p string) error {
 }
 
 // Audit audits one site. It fails only for a bad site argument or a bad
-// extra path; what the site answers, errors included, is in the report.
+// extra path, or when ctx ends first; what the site answers, errors
+// included, is in the report.
+//
+// The files are found and read by the runtimes' own lookups (the Survey
+// of crossdomain.Client, clientaccess.Client and mozpolicy.Client), over
+// one HTTP client that fetches each URL once for all of them; the audit
+// adds the findings, the verdicts and the report.
 func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 	host, origins, err := ParseSite(site)
 	if err != nil {
@@ -321,29 +332,88 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 			return nil, err
 		}
 	}
-	rep := &Site{Site: site, Host: host}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = fetch.DefaultTimeout
+	}
+	hc := onceEach(cfg.HTTPClient, cfg.MaxBytes)
+	var extras []string
 	for _, o := range origins {
-		for _, p := range slices.Concat([]string{crossDomainPath, clientAccessPath, mozillaPath}, cfg.Paths) {
-			rep.Files = append(rep.Files, &File{URL: o + p, origin: o, path: p})
+		for _, p := range cfg.Paths {
+			extras = append(extras, o+p)
 		}
+	}
+	flash := &crossdomain.Client{HTTPClient: hc, DialContext: cfg.DialContext, PolicyFiles: extras, MaxBytes: cfg.MaxBytes, Timeout: timeout, SocketTimeout: timeout}
+	silver := &clientaccess.Client{HTTPClient: hc, DialContext: cfg.DialContext, MaxBytes: cfg.MaxBytes, Timeout: timeout, SocketTimeout: timeout}
+	moz := &mozpolicy.Client{HTTPClient: hc, MaxBytes: cfg.MaxBytes, Timeout: timeout}
+
+	// One survey per runtime and origin (and socket port), at once.
+	type survey struct {
+		rt     string
+		origin string // "" for a socket
+		files  []match.Consulted
+		err    error
+	}
+	var surveys []*survey
+	for _, o := range origins {
+		surveys = append(surveys, &survey{rt: Flash, origin: o}, &survey{rt: Silverlight, origin: o}, &survey{rt: Mozilla, origin: o})
 	}
 	if cfg.Sockets {
 		hp := func(port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
-		rep.Files = append(rep.Files,
-			&File{URL: "xmlsocket://" + hp(crossdomain.SocketMasterPort), socket: true},
-			&File{URL: "tcp://" + hp(clientaccess.SocketPolicyPort), socket: true})
+		surveys = append(surveys,
+			&survey{rt: Flash, origin: "xmlsocket://" + hp(crossdomain.SocketMasterPort)},
+			&survey{rt: Silverlight, origin: "tcp://" + hp(clientaccess.SocketPolicyPort)})
 	}
 	var wg sync.WaitGroup
-	for _, f := range rep.Files {
+	for _, sv := range surveys {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cfg.get(ctx, f)
+			switch sv.rt {
+			case Flash:
+				sv.files, sv.err = flash.Survey(ctx, sv.origin)
+			case Silverlight:
+				sv.files, sv.err = silver.Survey(ctx, sv.origin)
+			default:
+				sv.files, sv.err = moz.Survey(ctx, sv.origin)
+			}
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+
+	// The report's locations, in order: per origin the three well-known
+	// files and the extra paths, then the socket policies.
+	rep := &Site{Site: site, Host: host, unread: map[string][]unreadFile{}}
+	byURL := map[string]*File{}
+	at := func(u string, socket bool) *File {
+		if f, ok := byURL[u]; ok {
+			return f
+		}
+		f := &File{URL: u, socket: socket, compiled: map[string]*match.Policy{}}
+		byURL[u] = f
+		rep.Files = append(rep.Files, f)
+		return f
+	}
+	for _, o := range origins {
+		for _, p := range slices.Concat([]string{crossDomainPath, clientAccessPath, mozillaPath}, cfg.Paths) {
+			f := at(o+p, false)
+			f.origin, f.path = o, p
+		}
+	}
+	for _, sv := range surveys {
+		if sv.err != nil {
+			return nil, sv.err
+		}
+		for _, rec := range sv.files {
+			f := at(rec.URL, strings.HasPrefix(rec.URL, "xmlsocket:") || strings.HasPrefix(rec.URL, "tcp:"))
+			f.add(sv.rt, rec)
+			if rec.Unread != "" && !rec.Extra {
+				rep.unread[sv.rt] = append(rep.unread[sv.rt], unreadFile{url: rec.URL, why: rec.Unread, socket: f.socket})
+			}
+		}
 	}
 	answered := false
 	var first error
@@ -351,7 +421,7 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 		if f.socket {
 			continue
 		}
-		if f.res != nil {
+		if f.Status != 0 {
 			answered = true
 		} else if first == nil {
 			first = f.Err
@@ -360,449 +430,79 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 	if !answered {
 		rep.Err = fmt.Errorf("no HTTP answer from %s: %w", host, first)
 	}
-	rep.read(origins)
+	for _, f := range rep.Files {
+		f.responseFindings()
+	}
 	rep.Verdicts = rep.verdicts(cfg.Sockets)
 	return rep, nil
 }
 
-// get fetches one location.
-func (cfg Config) get(ctx context.Context, f *File) {
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = fetch.DefaultTimeout
-	}
-	if f.socket {
-		s := fetch.Socket{Request: []byte(clientaccess.PolicyRequest), MaxBytes: cfg.MaxBytes, Timeout: timeout, Dial: cfg.DialContext}
-		if strings.HasPrefix(f.URL, "xmlsocket:") {
-			s.Request, s.UntilNUL = []byte(crossdomain.PolicyRequest), true
-		}
-		b, err := s.Get(ctx, strings.SplitN(f.URL, "://", 2)[1])
-		f.body, f.Err, f.Found = b, err, err == nil
-		f.failed = failure(nil, err)
-		return
-	}
-	h := fetch.HTTP{Client: cfg.HTTPClient, MaxBytes: cfg.MaxBytes, Timeout: timeout}
-	res, err := answer(h.Get(ctx, f.URL))
-	if res != nil {
-		f.Status, f.ContentType = res.Status, res.ContentType
-		f.CacheControl, f.MetaPolicy = res.Header.Get("Cache-Control"), res.Header.Get(crossdomain.HeaderMetaPolicy)
-	}
-	f.failed = failure(res, err)
-	if err != nil {
-		f.Err, f.flashFailed = err, f.failed
-		return
-	}
-	f.res, f.flash = res, res
-	if res.Status >= 300 && res.Status < 400 {
-		h.Redirects, h.MaxRedirects = fetch.SameHost, crossdomain.MaxRedirects
-		f.flash, f.flashEr = answer(h.Get(ctx, f.URL))
-		if f.flash != nil {
-			f.Final = f.flash.Final
+// unreadFile is a file a runtime reads that could not be read.
+type unreadFile struct {
+	url, why string
+	socket   bool
+}
+
+// add records what runtime rt made of the file, as its survey says.
+func (f *File) add(rt string, rec match.Consulted) {
+	// The response as sent: the first record without redirects followed
+	// (Silverlight's and the draft's) wins over Flash Player's.
+	if f.Status == 0 && f.Err == nil || rec.Final == "" && f.Final != "" && rec.Status != 0 {
+		f.Status, f.ContentType, f.Err = rec.Status, rec.ContentType, rec.Err
+		f.CacheControl = http.Header(rec.Header).Get("Cache-Control")
+		f.MetaPolicy = rec.MetaPolicy
+		if f.failed == "" {
+			f.failed = rec.Unread
 		}
 	}
-	f.flashFailed = failure(f.flash, f.flashEr)
-	f.Found = f.flash != nil && f.flashEr == nil && f.flash.Status == http.StatusOK
-	if f.Found {
-		f.body = f.flash.Body
+	if rec.Final != "" && rec.Final != rec.URL {
+		f.Final = rec.Final
+	}
+	if rt == Flash && !f.socket {
+		f.flashHeader = rec.MetaPolicy
+	}
+	f.Found = f.Found || rec.Model != nil || rec.Err == nil && (rec.Status == http.StatusOK || f.socket && rec.Note != "")
+	plainMissing := rec.Model == nil && (rec.Status == http.StatusNotFound || rec.Status == http.StatusGone)
+	if !plainMissing {
+		note := rec.Note
+		if rec.Model == nil && rec.Unread != "" {
+			note = "could not be read: " + rec.Unread
+		} else if rec.Model == nil && rec.Err != nil && f.socket {
+			note = "no socket policy server: " + rec.Note
+		} else if rec.Model == nil && rec.Err != nil {
+			note = "no answer: " + rec.Note
+		}
+		note = strings.TrimPrefix(note, "rejected: ")
+		f.Readings = append(f.Readings, Reading{Runtime: rt, Accepted: rec.Model != nil, Used: rec.Used && rec.Model != nil, Note: note})
+	}
+	if rec.Policy != nil && (rec.Used || rec.Policy.Disabled != "") {
+		f.compiled[rt] = rec.Policy // the verdict passes over a disabled one
+	}
+	if rec.Model == nil || len(f.Findings) > 0 {
+		return
+	}
+	switch m := rec.Model.(type) {
+	case *crossdomain.Policy:
+		kind := crossdomain.Master
+		if loc, err := match.ParseTarget(cmpOr(rec.Final, rec.URL)); err == nil && rt == Flash {
+			kind = crossdomain.KindOf(loc)
+		}
+		f.Findings = m.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL})
+		if sc, _ := m.MetaPolicy(); sc != 0 && rt == Flash {
+			f.siteControl = true
+		}
+	case *clientaccess.Policy:
+		f.Findings = m.Lint(clientaccess.LintOptions{File: f.URL})
+	case *mozpolicy.Policy:
+		f.Findings = m.Lint(mozpolicy.LintOptions{File: f.URL})
 	}
 }
 
-// answer drops a body's error from a response whose status is the whole
-// answer (anything but 200: no runtime reads the body of a 404 or a
-// redirect).
-func answer(res *fetch.Response, err error) (*fetch.Response, error) {
-	if err != nil && res != nil && res.Status != http.StatusOK {
-		return res, nil
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
 	}
-	return res, err
-}
-
-// failure says why a fetch could not be read, or returns "" when what
-// came back is the site's answer: a response whose status says something
-// (any but 408, 429 and 5xx, which say the server could not answer now),
-// a refused connection (nothing listens there), a redirect the runtime
-// does not follow. Anything else is a failure: a timeout, a reset, a TLS
-// failure, a body cut short or over the size limit.
-func failure(res *fetch.Response, err error) string {
-	var re *fetch.RedirectError
-	switch {
-	case err == nil && res != nil:
-		if st := res.Status; st >= 500 || st == http.StatusRequestTimeout || st == http.StatusTooManyRequests {
-			return fmt.Sprintf("status %d", st)
-		}
-		return ""
-	case err == nil, errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &re):
-		return ""
-	}
-	why := clean(fetch.Cause(err).Error())
-	if res != nil && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)) {
-		why = "the body was cut short: " + why
-	}
-	return why
-}
-
-// clean makes an error text fit to print: what servers send may reach it
-// (a malformed header line, a certificate's names), so characters that
-// are not printable are escaped and the text is clipped.
-func clean(s string) string {
-	const most = 200
-	var b strings.Builder
-	for n := 0; s != ""; n++ {
-		if n == most {
-			b.WriteString("…")
-			break
-		}
-		r, size := utf8.DecodeRuneInString(s)
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[0])
-		case unicode.IsPrint(r):
-			b.WriteRune(r)
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		}
-		s = s[size:]
-	}
-	return b.String()
-}
-
-// read has each runtime read the files it looks for, in the order it
-// looks, and collects the findings.
-func (s *Site) read(origins []string) {
-	byURL := map[string]*File{}
-	for _, f := range s.Files {
-		byURL[f.URL] = f
-		f.compiled = map[string]*match.Policy{}
-	}
-	s.unread = map[string][]*File{}
-	unread := func(rt string, f *File, why string) {
-		if why != "" {
-			s.unread[rt] = append(s.unread[rt], f)
-		}
-	}
-	for _, o := range origins {
-		master := byURL[o+crossDomainPath]
-		meta := master.readFlash(crossdomain.Master)
-		unread(Flash, master, master.flashFailed)
-		ca := byURL[o+clientAccessPath]
-		ca.readSilverlight()
-		master.readSilverlightCrossDomain(ca)
-		unread(Silverlight, ca, ca.failed)
-		if ca.compiled[Silverlight] == nil {
-			// Silverlight reads crossdomain.xml when clientaccesspolicy.xml
-			// is missing, rejected or not read.
-			unread(Silverlight, master, master.failed)
-		}
-		moz := byURL[o+mozillaPath]
-		moz.readMozilla(true)
-		unread(Mozilla, moz, moz.failed)
-		for _, f := range s.Files {
-			if f.origin != o || f.path == crossDomainPath || f.path == clientAccessPath || f.path == mozillaPath {
-				continue
-			}
-			f.readExtra(meta)
-			// Under a meta-policy that admits other files, a file not read
-			// may be one that counts, whatever it would have held.
-			if meta != nil {
-				if ok, _ := meta.Admits(crossdomain.ContentType, crossDomainPath); ok {
-					unread(Flash, f, f.flashFailed)
-				}
-			}
-		}
-	}
-	for _, f := range s.Files {
-		if !f.socket {
-			continue
-		}
-		if strings.HasPrefix(f.URL, "xmlsocket:") {
-			f.readFlash(crossdomain.SocketMaster)
-			unread(Flash, f, f.failed)
-		} else {
-			f.readSilverlight()
-			unread(Silverlight, f, f.failed)
-		}
-	}
-	for _, f := range s.Files {
-		f.responseFindings()
-	}
-}
-
-// note records a runtime's reading of f.
-func (f *File) note(rt string, accepted, used bool, format string, args ...any) {
-	f.Readings = append(f.Readings, Reading{Runtime: rt, Accepted: accepted, Used: used, Note: fmt.Sprintf(format, args...)})
-}
-
-// unfetched says why a runtime did not get a file, or "" when it did:
-// as sent, or with flash as Flash Player read it, after same-host
-// redirects.
-func (f *File) unfetched(flash bool) string {
-	why, res, err := f.failed, f.res, f.Err
-	if flash {
-		why, res = f.flashFailed, f.flash
-		if err == nil {
-			err = f.flashEr
-		}
-	}
-	switch {
-	case why != "":
-		return "could not be read: " + why
-	case f.Err != nil:
-		return "no answer: " + clean(fetch.Cause(f.Err).Error())
-	case err != nil:
-		return clean(fetch.Cause(err).Error()) // a redirect Flash Player does not follow
-	case res == nil:
-		return "no answer"
-	}
-	return ""
-}
-
-// noServer says why a socket policy server did not answer.
-func (f *File) noServer() string {
-	if f.failed != "" {
-		return "could not be read: " + f.failed
-	}
-	return "no socket policy server: " + clean(fetch.Cause(f.Err).Error())
-}
-
-// lint adds the findings of the format's Lint once per file.
-func (f *File) lint(fs []finding.Finding) {
-	if len(f.Findings) == 0 {
-		f.Findings = fs
-	}
-}
-
-// readFlash reads f as Flash Player did: an HTTP master (kind Master,
-// after same-host redirects) or the socket master. For an HTTP master it
-// returns the meta-policy that decides which other files count (nil when
-// no master counts).
-func (f *File) readFlash(kind crossdomain.Kind) *crossdomain.MetaPolicy {
-	const rt = Flash
-	if f.socket {
-		if f.Err != nil {
-			f.note(rt, false, false, "%s", f.noServer())
-			return nil
-		}
-		pol, _, err := crossdomain.Parser{Kind: kind}.Parse(f.body)
-		if err != nil {
-			f.note(rt, false, false, "%v", err)
-			return nil
-		}
-		loc, _ := match.ParseTarget(f.URL)
-		f.compiled[rt] = pol.Compile(crossdomain.CompileOptions{Location: loc})
-		f.note(rt, true, true, "the socket master policy")
-		f.lint(pol.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL}))
-		return nil
-	}
-	pol, final, k, ok := f.readFlashHTTP()
-	if !ok {
-		return nil
-	}
-	if k != kind || final.Root() != f.origin {
-		f.note(rt, true, false, "redirected to %s, which is not the master policy of %s, so Flash Player ignores it", final, f.origin)
-		return nil
-	}
-	header := f.flash.Header.Get(crossdomain.HeaderMetaPolicy)
-	c := pol.Compile(crossdomain.CompileOptions{Location: final, PermittedCrossDomainPolicies: header})
-	f.compiled[rt] = c
-	site, _ := pol.MetaPolicy()
-	f.siteControl = site != 0
-	meta := pol.SiteMetaPolicy(header)
-	if c.Disabled != "" {
-		f.note(rt, true, false, "the master policy, switched off: %s", c.Disabled)
-	} else {
-		f.note(rt, true, true, "the master policy (meta-policy %s)", meta)
-	}
-	return &meta
-}
-
-// readFlashHTTP reads an HTTP response as Flash Player did, after its
-// same-host redirects: the status and Content-Type must do, and the file
-// is parsed as the kind its final URL makes it, and linted as that kind.
-// When Flash Player does not get a policy out of it, the reason is noted
-// (nothing for a plain 404) and ok is false.
-func (f *File) readFlashHTTP() (pol *crossdomain.Policy, final match.Target, kind crossdomain.Kind, ok bool) {
-	const rt = Flash
-	if why := f.unfetched(true); why != "" {
-		f.note(rt, false, false, "%s", why)
-		return nil, final, 0, false
-	}
-	if why := crossdomain.IgnoredResponse(f.flash.Status, f.flash.ContentType); why != "" {
-		if f.flash.Status != http.StatusNotFound {
-			f.note(rt, false, false, "%s", why)
-		}
-		return nil, final, 0, false
-	}
-	final, err := match.ParseTarget(f.flash.Final)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return nil, final, 0, false
-	}
-	kind = crossdomain.KindOf(final)
-	pol, _, err = crossdomain.Parser{Kind: kind}.Parse(f.body)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return nil, final, 0, false
-	}
-	f.lint(pol.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL}))
-	return pol, final, kind, true
-}
-
-// readExtra reads a file at an extra path by what it holds: a Flash
-// non-master under the origin's meta-policy, a Silverlight file (which
-// Silverlight reads only at the root), or a Mozilla-draft file.
-func (f *File) readExtra(meta *crossdomain.MetaPolicy) {
-	if !f.Found {
-		if why := f.unfetched(true); why != "" {
-			f.note(Flash, false, false, "%s", why)
-		}
-		return
-	}
-	format, err := xdpolicy.Detect(f.body, f.path)
-	if err != nil {
-		f.note(Flash, false, false, "not a policy file: %v", err)
-		return
-	}
-	switch format {
-	case xdpolicy.ClientAccess:
-		pol, _, err := clientaccess.Parse(f.body)
-		if err == nil {
-			f.lint(pol.Lint(clientaccess.LintOptions{File: f.URL}))
-		}
-		f.note(Silverlight, err == nil, false, "Silverlight reads clientaccesspolicy.xml only at the root of a site")
-	case xdpolicy.MozPolicy:
-		f.readMozilla(false)
-	default:
-		f.readNonMaster(meta)
-	}
-}
-
-// readNonMaster reads a Flash policy file other than the master, as a
-// caller's Security.loadPolicyFile made Flash Player read it.
-func (f *File) readNonMaster(meta *crossdomain.MetaPolicy) {
-	const rt = Flash
-	pol, final, k, ok := f.readFlashHTTP()
-	if !ok {
-		return
-	}
-	switch {
-	case k == crossdomain.Master:
-		f.note(rt, true, false, "redirected to the master policy, %s", final)
-		return
-	case meta == nil:
-		f.note(rt, true, false, "without a usable master policy, Flash Player uses no other policy file of %s", f.origin)
-		return
-	}
-	if ok, why := meta.Admits(f.flash.MediaType(), final.Path); !ok {
-		f.note(rt, true, false, "Flash Player ignores this file: %s", why)
-		return
-	}
-	f.compiled[rt] = pol.Compile(crossdomain.CompileOptions{Location: final, PermittedCrossDomainPolicies: f.flash.Header.Get(crossdomain.HeaderMetaPolicy)})
-	f.note(rt, true, true, "a policy file a caller may load (Security.loadPolicyFile), for %s and below", final.Path[:strings.LastIndex(final.Path, "/")+1])
-}
-
-// readSilverlight reads clientaccesspolicy.xml at the root of an origin,
-// or from port 943.
-func (f *File) readSilverlight() {
-	const rt = Silverlight
-	if f.socket {
-		if f.Err != nil {
-			f.note(rt, false, false, "%s", f.noServer())
-			return
-		}
-	} else if why := f.silverlightUnusable(); why != "" {
-		if why != "-" {
-			f.note(rt, false, false, "%s", why)
-		}
-		return
-	}
-	pol, _, err := clientaccess.Parse(f.body)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return
-	}
-	f.lint(pol.Lint(clientaccess.LintOptions{File: f.URL}))
-	loc, _ := match.ParseTarget(f.URL)
-	c := pol.Compile(clientaccess.CompileOptions{Source: f.URL, Location: loc})
-	f.compiled[rt] = c
-	f.note(rt, true, true, "the policy of %s", strings.TrimSuffix(c.Scope.String(), "/"))
-}
-
-// silverlightUnusable says why Silverlight does not read an HTTP
-// response as a policy ("-" for a plain 404, which needs no note).
-func (f *File) silverlightUnusable() string {
-	if f.res == nil || f.failed != "" {
-		return f.unfetched(false)
-	}
-	if f.res.Status == http.StatusNotFound {
-		return "-"
-	}
-	return clientaccess.IgnoredResponse(f.res.Status, f.res.ContentType)
-}
-
-// readSilverlightCrossDomain reads an origin's crossdomain.xml as
-// Silverlight did when its clientaccesspolicy.xml (ca) is not usable.
-func (f *File) readSilverlightCrossDomain(ca *File) {
-	const rt = Silverlight
-	if why := f.silverlightUnusable(); why != "" {
-		if why != "-" {
-			f.note(rt, false, false, "%s", why)
-		}
-		return
-	}
-	pol, _, err := clientaccess.ParseCrossDomain(f.body)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return
-	}
-	if ca.compiled[rt] != nil {
-		f.note(rt, true, false, "passed over: Silverlight reads %s first", ca.URL)
-		return
-	}
-	instead := "the missing " + ca.URL
-	if ca.failed != "" {
-		instead = ca.URL + ", which could not be read"
-	}
-	t, _ := match.ParseTarget(f.URL)
-	c := clientaccess.CompileCrossDomain(pol, clientaccess.CompileOptions{Source: f.URL, Location: t, PermittedCrossDomainPolicies: f.MetaPolicy})
-	if c.Disabled != "" {
-		f.note(rt, true, false, "switched off: %s", c.Disabled)
-		return
-	}
-	f.compiled[rt] = c
-	f.note(rt, true, true, "read in place of %s", instead)
-}
-
-// readMozilla reads a Mozilla-draft file: the root one of an origin, or
-// one at an extra path (a file a policy above may delegate to).
-func (f *File) readMozilla(root bool) {
-	const rt = Mozilla
-	switch {
-	case f.res == nil || f.failed != "":
-		f.note(rt, false, false, "%s", f.unfetched(false))
-		return
-	case f.res.Status == http.StatusNotFound || f.res.Status == http.StatusGone:
-		return
-	case f.res.Status >= 300 && f.res.Status < 400:
-		f.note(rt, false, false, "status %d: the draft's client does not follow redirects for policy files", f.res.Status)
-		return
-	case f.res.Status != http.StatusOK:
-		f.note(rt, false, false, "status %d: no file", f.res.Status)
-		return
-	}
-	pol, _, err := mozpolicy.Parse(f.res.Body)
-	if err != nil {
-		f.note(rt, false, false, "%v", err)
-		return
-	}
-	f.lint(pol.Lint(mozpolicy.LintOptions{File: f.URL}))
-	if !root {
-		f.note(rt, true, true, "read when a policy above delegates to it (the audit does not follow delegation)")
-		return
-	}
-	loc, _ := match.ParseTarget(f.URL)
-	f.compiled[rt] = pol.Compile(mozpolicy.CompileOptions{Location: loc})
-	f.note(rt, true, true, "the root policy of %s", f.origin)
+	return b
 }
 
 // responseFindings adds what the audit says about the response and about
@@ -819,6 +519,7 @@ func (f *File) responseFindings() {
 		notes = append(notes, r.Runtime+": "+r.Note)
 	}
 	if !f.Found {
+		f.Findings = nil
 		return
 	}
 	if !used {
@@ -843,7 +544,7 @@ func (f *File) responseFindings() {
 		}
 		add(finding.Cacheable, finding.Low, "served with %s: caches may keep this policy after it changes; send Cache-Control: no-cache", cc)
 	}
-	if c := f.compiled[Flash]; c != nil && f.path == crossDomainPath && f.flash.Header.Get(crossdomain.HeaderMetaPolicy) == "" {
+	if c := f.compiled[Flash]; c != nil && f.path == crossDomainPath && f.flashHeader == "" {
 		level, why := finding.Low, "and the file has no site-control either: the meta-policy rests on Flash Player's default"
 		if f.siteControl {
 			level, why = finding.Info, "(the file's site-control sets the meta-policy)"

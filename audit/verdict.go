@@ -131,11 +131,7 @@ func (s *Site) verdicts(sockets bool) []Verdict {
 			var whys []string
 			through := " through sockets"
 			for _, f := range unread {
-				why := f.failed
-				if rt == Flash && !f.socket {
-					why = f.flashFailed
-				}
-				whys = append(whys, fmt.Sprintf("%s could not be read (%s)", f.URL, why))
+				whys = append(whys, fmt.Sprintf("%s could not be read (%s)", f.url, f.why))
 				if !f.socket {
 					through = ""
 				}

@@ -227,7 +227,7 @@ func (l *lookup) walkHTTP(ctx context.Context, t match.Target, all bool, visit f
 	meta := PermitNone
 	masterOK := m.usable() && m.kind == Master && m.final.Root() == t.Root()
 	if m.usable() && !masterOK {
-		rec.Used, rec.Note = false, "redirected to "+m.final.String()+", which is not the master of "+t.Root()
+		rec.Used, rec.Note = false, "redirected to "+m.final.String()+", which is not the master policy of "+t.Root()+", so Flash Player ignores it"
 	}
 	if masterOK {
 		meta = m.pol.SiteMetaPolicy(m.header)
@@ -258,7 +258,7 @@ func (l *lookup) walkHTTP(ctx context.Context, t match.Target, all bool, visit f
 		if out != "" {
 			rec.Extra = true
 			if f.usable() {
-				rec.Used, rec.Note = false, out
+				rec.Used, rec.Note = false, "Flash Player ignores this file: "+out
 			}
 			continue
 		}
@@ -271,6 +271,9 @@ func (l *lookup) walkHTTP(ctx context.Context, t match.Target, all bool, visit f
 		}
 		if ok, why := meta.Admits(f.media, f.final.Path); !ok {
 			rec.Used, rec.Note = false, why
+			if all {
+				rec.Note = "Flash Player ignores this file: " + why
+			}
 			continue
 		}
 		dir := f.final.Path[:strings.LastIndexByte(f.final.Path, '/')+1]
@@ -318,7 +321,7 @@ func (c *Client) Survey(ctx context.Context, origin string) ([]match.Consulted, 
 		err = l.walkHTTP(ctx, t, true, func(f *policyFile, rec *match.Consulted, note string) bool {
 			rec.Note = note
 			if why := f.policy().Disabled; why != "" {
-				rec.Used, rec.Note = false, "switched off: "+why
+				rec.Used, rec.Note = false, "the master policy, switched off: "+why
 			}
 			return false
 		})
@@ -425,7 +428,7 @@ func (c *Client) getSocket(ctx context.Context, loc string) *policyFile {
 	s := fetch.Socket{Request: []byte(PolicyRequest), UntilNUL: true, MaxBytes: c.MaxBytes, Timeout: timeout, Dial: c.DialContext}
 	b, err := s.Get(ctx, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)))
 	if err != nil {
-		f.rec.Err, f.note = err, fetch.Cause(err).Error()
+		f.rec.Err, f.rec.Unread, f.note = err, fetch.Unread(nil, err), fetch.Cause(err).Error()
 		return f
 	}
 	f.final, f.kind = t, KindOf(t)

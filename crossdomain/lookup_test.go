@@ -324,7 +324,7 @@ func TestClientSurvey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []got{
 		{"http://a.example/crossdomain.xml", true, false, "the master policy (meta-policy master-only)", true, ""},
-		{"http://a.example/api/crossdomain.xml", false, true, "the meta-policy is master-only, so only the master counts", true, ""},
+		{"http://a.example/api/crossdomain.xml", false, true, "Flash Player ignores this file: the meta-policy is master-only, so only the master counts", true, ""},
 	}, summarize(files))
 	assert.Equal(t, []string{xcdp}, files[0].Header["Content-Type"])
 
@@ -332,7 +332,7 @@ func TestClientSurvey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []got{
 		{"http://b.example/crossdomain.xml", true, false, "the master policy (meta-policy by-content-type)", true, ""},
-		{"http://b.example/api/crossdomain.xml", false, false, `served as "text/plain"; the meta-policy by-content-type admits only text/x-cross-domain-policy`, true, ""},
+		{"http://b.example/api/crossdomain.xml", false, false, `Flash Player ignores this file: served as "text/plain"; the meta-policy by-content-type admits only text/x-cross-domain-policy`, true, ""},
 		{"http://b.example/v2/crossdomain.xml", true, false, "a policy file a caller may load (Security.loadPolicyFile), for /v2/ and below", true, ""},
 	}, summarize(files))
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,7 +116,7 @@ func (c *Client) Survey(ctx context.Context, origin string) ([]match.Consulted, 
 	rec.Cached = cached
 	switch {
 	case f.err != nil:
-		rec.Note = f.err.Error()
+		rec.Note = strings.TrimSuffix(f.err.Error(), ": "+fs.ErrNotExist.Error())
 	default:
 		pol, _, err := Parser{MaxBytes: int(c.MaxBytes)}.Parse(f.body)
 		if err != nil {

@@ -244,3 +244,14 @@ func TestUnusable(t *testing.T) {
 		assert.Equal(t, tt.want, Unusable(tt.status, tt.ct, "R", "text/", "application/xml"), "%d %s", tt.status, tt.ct)
 	}
 }
+
+// TestUnreadText: what a server sent may reach the text, so it is escaped
+// and clipped.
+func TestUnreadText(t *testing.T) {
+	fail := func(msg string) error { return &Error{URL: "u", Err: errors.New(msg)} }
+	assert.Equal(t, `malformed MIME header line: \x1b[31mred\n`, Unread(nil, fail("malformed MIME header line: \x1b[31mred\n")))
+	assert.Equal(t, strings.Repeat("é", 200)+"…", Unread(nil, fail(strings.Repeat("é", 300))))
+	assert.Equal(t, `bad \xff byte`, Unread(nil, fail("bad \xff byte")))
+	assert.Equal(t, "status 503", Unread(&Response{Status: 503}, nil))
+	assert.Equal(t, "", Unread(&Response{Status: 404}, fail("body cut")), "the status is the answer")
+}
