@@ -119,11 +119,11 @@ func (c *Client) http() fetch.HTTP {
 	return fetch.HTTP{Client: c.HTTPClient, MaxBytes: c.MaxBytes, Timeout: c.Timeout, Redirects: fetch.NoRedirects}
 }
 
-// IgnoredResponse says why Silverlight reads no policy file from an HTTP
+// ignoredResponse says why Silverlight reads no policy file from an HTTP
 // response with this status and Content-Type, or returns "" when it reads
 // one: only status 200 counts (redirects are never followed), with a media
 // type of text/* or application/xml, parameters and case aside.
-func IgnoredResponse(status int, contentType string) string {
+func ignoredResponse(status int, contentType string) string {
 	return fetch.Unusable(status, contentType, "Silverlight", "text/", "application/xml")
 }
 
@@ -140,7 +140,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target, all bool) *site {
 			rec.Extra = true
 		}
 		if err == nil {
-			if why := IgnoredResponse(res.Status, res.ContentType); why != "" {
+			if why := ignoredResponse(res.Status, res.ContentType); why != "" {
 				rec.Note = why
 			} else if model, p, why := compileResponse(name, u, res); p != nil {
 				rec.Used, rec.Model, rec.Policy = true, model, p

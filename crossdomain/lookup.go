@@ -230,7 +230,7 @@ func (l *lookup) walkHTTP(ctx context.Context, t match.Target, all bool, visit f
 		rec.Used, rec.Note = false, "redirected to "+m.final.String()+", which is not the master policy of "+t.Root()+", so Flash Player ignores it"
 	}
 	if masterOK {
-		meta = m.pol.SiteMetaPolicy(m.header)
+		meta = m.pol.siteMetaPolicy(m.header)
 		if visit(m, rec, fmt.Sprintf("the master policy (meta-policy %s)", meta)) {
 			return nil
 		}
@@ -269,7 +269,7 @@ func (l *lookup) walkHTTP(ctx context.Context, t match.Target, all bool, visit f
 			rec.Used, rec.Note = false, "it is the master policy, already read"
 			continue
 		}
-		if ok, why := meta.Admits(f.media, f.final.Path); !ok {
+		if ok, why := meta.admits(f.media, f.final.Path); !ok {
 			rec.Used, rec.Note = false, why
 			if all {
 				rec.Note = "Flash Player ignores this file: " + why
@@ -381,12 +381,12 @@ func (l *lookup) socket(ctx context.Context) error {
 	return nil
 }
 
-// IgnoredResponse says why Flash Player reads no policy file from an HTTP
+// ignoredResponse says why Flash Player reads no policy file from an HTTP
 // response with this status and Content-Type, or returns "" when it reads
 // one: only status 200 counts (a redirect is followed before: see
 // MaxRedirects), with a media type of text/*, application/xml or
 // application/xhtml+xml, parameters and case aside.
-func IgnoredResponse(status int, contentType string) string {
+func ignoredResponse(status int, contentType string) string {
 	return fetch.Unusable(status, contentType, "Flash Player", "text/", "application/xml", "application/xhtml+xml")
 }
 
@@ -400,7 +400,7 @@ func (c *Client) getHTTP(ctx context.Context, u string) *policyFile {
 		return f
 	}
 	f.media, f.header = res.MediaType(), res.Header.Get("X-Permitted-Cross-Domain-Policies")
-	if f.note = IgnoredResponse(res.Status, res.ContentType); f.note != "" {
+	if f.note = ignoredResponse(res.Status, res.ContentType); f.note != "" {
 		return f
 	}
 	final, err := match.ParseTarget(res.Final)

@@ -151,13 +151,13 @@ func (p *Policy) MetaPolicy() (MetaPolicy, *SiteControl) {
 	return out, from
 }
 
-// SiteMetaPolicy returns the meta-policy a master HTTP policy sets for
+// siteMetaPolicy returns the meta-policy a master HTTP policy sets for
 // its site, as Flash Player 10 combined the two sources: the file's
 // site-control (master-only when it has none), made stricter by the
 // X-Permitted-Cross-Domain-Policies header of the response that carried
 // it (header may be empty; none-this-response concerns that response
 // only and is left out).
-func (p *Policy) SiteMetaPolicy(header string) MetaPolicy {
+func (p *Policy) siteMetaPolicy(header string) MetaPolicy {
 	site, _ := p.MetaPolicy()
 	if site == 0 {
 		site = DefaultMetaPolicy(false)
@@ -168,10 +168,10 @@ func (p *Policy) SiteMetaPolicy(header string) MetaPolicy {
 	return site
 }
 
-// Admits reports whether the meta-policy m lets a non-master HTTP policy
+// admits reports whether the meta-policy m lets a non-master HTTP policy
 // file count, given the media type it was served as and its final path;
 // when it does not, why says so.
-func (m MetaPolicy) Admits(mediaType, path string) (ok bool, why string) {
+func (m MetaPolicy) admits(mediaType, path string) (ok bool, why string) {
 	switch m {
 	case PermitAll:
 		return true, ""

@@ -23,7 +23,7 @@ func TestSiteMetaPolicy(t *testing.T) {
 	} {
 		pol, _, err := Parse([]byte(tc.file))
 		require.NoError(t, err)
-		assert.Equal(t, tc.want, pol.SiteMetaPolicy(tc.header), "%s with header %q", tc.file, tc.header)
+		assert.Equal(t, tc.want, pol.siteMetaPolicy(tc.header), "%s with header %q", tc.file, tc.header)
 	}
 }
 
@@ -42,7 +42,7 @@ func TestMetaPolicyAdmits(t *testing.T) {
 		{PermitMasterOnly, ContentType, "/a/crossdomain.xml", false, "the meta-policy is master-only, so only the master counts"},
 		{PermitNone, ContentType, "/a/crossdomain.xml", false, "the meta-policy is none, so no policy file counts"},
 	} {
-		ok, why := tc.m.Admits(tc.media, tc.path)
+		ok, why := tc.m.admits(tc.media, tc.path)
 		assert.Equal(t, tc.ok, ok, "%s %s %s", tc.m, tc.media, tc.path)
 		assert.Equal(t, tc.why, why)
 	}
