@@ -123,6 +123,14 @@ type ReadOptions struct {
 	// Socket reads the file as the socket policy the runtime reads from
 	// its policy port (Flash Player's 843), not as an HTTP master.
 	Socket bool
+	// Location, when set, is where the file was found: an http(s) URL, or
+	// xmlsocket://host:port (Flash Player) or tcp://host:943
+	// (Silverlight). It sets what the file is to the runtime (for Flash
+	// Player: a master, a file a caller registered, a socket policy) and
+	// what it governs, and names it in reasons unless Source or Name does.
+	// The zero Location reads the file as the master of whatever target
+	// it is asked about (with Socket, as the policy-port file).
+	Location match.Target
 	// Header is the X-Permitted-Cross-Domain-Policies header of the
 	// response that carried the file, if any.
 	Header string
@@ -183,30 +191,37 @@ func Read(rt Runtime, b []byte, opt ReadOptions) (*Reading, error) {
 	if rd.Source == "" {
 		rd.Source = opt.Name
 	}
+	if rd.Source == "" && opt.Location != (match.Target{}) {
+		rd.Source = opt.Location.String()
+	}
+	loc := opt.Location
 	switch {
 	case rt == Flash:
 		rd.kind = crossdomain.Master
-		if opt.Socket {
+		switch {
+		case loc != match.Target{}:
+			rd.kind = crossdomain.KindOf(loc)
+		case opt.Socket:
 			rd.kind = crossdomain.SocketMaster
 		}
 		rd.CrossDomain, rd.Diagnostics, rd.Err = crossdomain.Parser{Strict: opt.Strict, Kind: rd.kind, MaxBytes: opt.MaxBytes}.Parse(b)
 		if rd.Err == nil {
-			rd.Policy = rd.CrossDomain.Compile(crossdomain.CompileOptions{Source: rd.Source, Kind: rd.kind, PermittedCrossDomainPolicies: opt.Header})
+			rd.Policy = rd.CrossDomain.Compile(crossdomain.CompileOptions{Source: rd.Source, Location: loc, Kind: rd.kind, PermittedCrossDomainPolicies: opt.Header})
 		}
 	case f == ClientAccess:
 		rd.ClientAccess, rd.Diagnostics, rd.Err = clientaccess.Parser{Strict: opt.Strict, MaxBytes: opt.MaxBytes}.Parse(b)
 		if rd.Err == nil {
-			rd.Policy = rd.ClientAccess.Compile(clientaccess.CompileOptions{Source: rd.Source})
+			rd.Policy = rd.ClientAccess.Compile(clientaccess.CompileOptions{Source: rd.Source, Location: loc})
 		}
 	case rt == Silverlight:
 		rd.CrossDomain, rd.Diagnostics, rd.Err = clientaccess.Parser{Strict: opt.Strict, MaxBytes: opt.MaxBytes}.ParseCrossDomain(b)
 		if rd.Err == nil {
-			rd.Policy = clientaccess.CompileCrossDomain(rd.CrossDomain, clientaccess.CompileOptions{Source: rd.Source, PermittedCrossDomainPolicies: opt.Header})
+			rd.Policy = clientaccess.CompileCrossDomain(rd.CrossDomain, clientaccess.CompileOptions{Source: rd.Source, Location: loc, PermittedCrossDomainPolicies: opt.Header})
 		}
 	default:
 		rd.MozPolicy, rd.Diagnostics, rd.Err = mozpolicy.Parser{Strict: opt.Strict, MaxBytes: opt.MaxBytes}.Parse(b)
 		if rd.Err == nil {
-			rd.Policy = rd.MozPolicy.Compile(mozpolicy.CompileOptions{Source: rd.Source})
+			rd.Policy = rd.MozPolicy.Compile(mozpolicy.CompileOptions{Source: rd.Source, Location: loc})
 		}
 	}
 	if rd.Err != nil {

@@ -186,3 +186,19 @@ func TestRuntimeAndFormatNames(t *testing.T) {
 	assert.True(t, Silverlight.Reads(CrossDomain))
 	assert.False(t, Flash.Reads(ClientAccess))
 }
+
+// TestReadLocation: where the file was found says what it is to the
+// runtime and what it governs.
+func TestReadLocation(t *testing.T) {
+	loc, err := match.ParseTarget("http://victim.example/api/crossdomain.xml")
+	require.NoError(t, err)
+	rd, err := Read(Flash, []byte(`<cross-domain-policy><site-control permitted-cross-domain-policies="all"/><allow-access-from domain="*"/></cross-domain-policy>`), ReadOptions{Location: loc})
+	require.NoError(t, err)
+	require.NoError(t, rd.Err)
+	assert.Contains(t, rd.Diagnostics[0].Message, "<site-control> in a non-master policy is ignored")
+	assert.Equal(t, "http://victim.example/api/crossdomain.xml", rd.Source)
+	in, _ := match.NewRequest("http://evil.example/x.swf", "http://victim.example/api/feed")
+	out, _ := match.NewRequest("http://evil.example/x.swf", "http://victim.example/secret")
+	assert.True(t, rd.Decide(in).Allowed)
+	assert.Equal(t, match.OutOfScope, rd.Decide(out).Code)
+}

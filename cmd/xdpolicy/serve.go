@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/match"
@@ -228,26 +229,34 @@ func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers
 			err   error
 			diags []match.Diagnostic
 		)
+		// Every file is read first as the runtime that fetches it there
+		// reads it, through the runtime door.
+		read := func(rt xdpolicy.Runtime, where string) *xdpolicy.Reading {
+			loc, _ := match.ParseTarget(where)
+			rd, _ := xdpolicy.Read(rt, sf.data, xdpolicy.ReadOptions{Format: rt.Formats()[0], Location: loc, Source: sf.source})
+			diags, err = rd.Diagnostics, rd.Err
+			return rd
+		}
+		const site = "http://served.invalid" // stands for the site served
 		switch base {
 		case nameFlash:
+			rd := read(xdpolicy.Flash, site+sf.path)
 			kind := crossdomain.NonMaster
 			if root {
 				kind = crossdomain.Master
 			}
-			var pol *crossdomain.Policy
-			pol, diags, err = crossdomain.Parser{Kind: kind}.Parse(sf.data)
 			if err == nil {
 				h, err = crossdomain.NewRawHandler(sf.data, &crossdomain.HandlerOptions{Kind: kind, ModTime: sf.modTime})
 			}
 			if err == nil && root && meta == "auto" {
-				m, _ := pol.MetaPolicy()
+				m, _ := rd.CrossDomain.MetaPolicy()
 				if m == 0 {
 					m = crossdomain.DefaultMetaPolicy(false)
 				}
 				meta = m.String()
 			}
 		case nameSilverlight:
-			_, diags, err = clientaccess.Parse(sf.data)
+			read(xdpolicy.Silverlight, site+sf.path)
 			if err == nil {
 				h, err = clientaccess.NewRawHandler(sf.data, &clientaccess.HandlerOptions{ModTime: sf.modTime})
 			}
@@ -258,7 +267,7 @@ func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers
 				diags = nil
 			}
 		case nameMozilla:
-			_, diags, err = mozpolicy.Parse(sf.data)
+			read(xdpolicy.Mozilla, site+sf.path)
 			if err == nil {
 				h, err = mozpolicy.NewRawHandler(sf.data, &mozpolicy.HandlerOptions{ModTime: sf.modTime})
 			}
@@ -266,7 +275,7 @@ func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers
 			if !root {
 				return nil, fmt.Errorf("%s: the Flash socket policy must be at the top of the directory", sf.source)
 			}
-			_, diags, err = crossdomain.ParseSocket(sf.data)
+			read(xdpolicy.Flash, "xmlsocket://served.invalid:843")
 			if err == nil && f.flash != "" {
 				s.flash = &crossdomain.SocketServer{Raw: sf.data, Logger: log.With(slog.String("file", sf.source))}
 				_, err = s.flash.Reply()
