@@ -22,6 +22,12 @@ type Client interface {
 	// Decide answers req and lists every file consulted. The error is
 	// non-nil only when ctx ends first.
 	Decide(ctx context.Context, req match.Request) (*match.Lookup, error)
+	// Survey reads every policy file the runtime consults for the site at
+	// origin (scheme://host[:port], or a socket policy port as
+	// xmlsocket://host:port or tcp://host:port) and says what it made of
+	// each, with the response, the model read and the compiled policy; it
+	// decides nothing. Package audit is built on it.
+	Survey(ctx context.Context, origin string) ([]match.Consulted, error)
 }
 
 // ClientOptions configure a Client. The zero value uses

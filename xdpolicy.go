@@ -28,6 +28,10 @@
 //	l, err := c.Decide(ctx, req)
 //	fmt.Println(l.Decision, l.Files)
 //
+// A Client also surveys a site (Client.Survey): every file the runtime
+// consults there and what it made of each, deciding nothing. Package
+// audit is built on the three runtimes' surveys.
+//
 // The rules themselves live in the format packages, each runtime's once:
 // crossdomain (Flash Player), clientaccess (Silverlight, and its reading of
 // crossdomain.xml), mozpolicy (the Mozilla draft); the evaluator and the

@@ -84,6 +84,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/finding"
@@ -343,9 +344,18 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 			extras = append(extras, o+p)
 		}
 	}
-	flash := &crossdomain.Client{HTTPClient: hc, DialContext: cfg.DialContext, PolicyFiles: extras, MaxBytes: cfg.MaxBytes, Timeout: timeout, SocketTimeout: timeout}
-	silver := &clientaccess.Client{HTTPClient: hc, DialContext: cfg.DialContext, MaxBytes: cfg.MaxBytes, Timeout: timeout, SocketTimeout: timeout}
-	moz := &mozpolicy.Client{HTTPClient: hc, MaxBytes: cfg.MaxBytes, Timeout: timeout}
+	clients := map[string]xdpolicy.Client{}
+	for _, rt := range xdpolicy.Runtimes {
+		opt := xdpolicy.ClientOptions{HTTPClient: hc, DialContext: cfg.DialContext, MaxBytes: cfg.MaxBytes, Timeout: timeout, SocketTimeout: timeout}
+		if rt == xdpolicy.Flash {
+			opt.PolicyFiles = extras // the extra paths, as files a caller registered
+		}
+		c, err := xdpolicy.NewClient(rt, opt)
+		if err != nil {
+			return nil, err
+		}
+		clients[rt.String()] = c
+	}
 
 	// One survey per runtime and origin (and socket port), at once.
 	type survey struct {
@@ -369,14 +379,7 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			switch sv.rt {
-			case Flash:
-				sv.files, sv.err = flash.Survey(ctx, sv.origin)
-			case Silverlight:
-				sv.files, sv.err = silver.Survey(ctx, sv.origin)
-			default:
-				sv.files, sv.err = moz.Survey(ctx, sv.origin)
-			}
+			sv.files, sv.err = clients[sv.rt].Survey(ctx, sv.origin)
 		}()
 	}
 	wg.Wait()
