@@ -1,6 +1,7 @@
 package xdpolicy
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"unicode/utf16"
@@ -201,4 +202,23 @@ func TestReadLocation(t *testing.T) {
 	out, _ := match.NewRequest("http://evil.example/x.swf", "http://victim.example/secret")
 	assert.True(t, rd.Decide(in).Allowed)
 	assert.Equal(t, match.OutOfScope, rd.Decide(out).Code)
+}
+
+// TestRuntimeNamesAgree: the format packages name their runtime in
+// decisions as Runtime.String does.
+func TestRuntimeNamesAgree(t *testing.T) {
+	req, err := match.NewRequest("http://a.example/", "http://b.example/")
+	require.NoError(t, err)
+	for rt, body := range map[Runtime]string{Flash: flashFile, Silverlight: silverFile, Mozilla: mozFile} {
+		rd, err := Read(rt, []byte(body), ReadOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, rt.String(), rd.Decide(req).Runtime)
+		c, err := NewClient(rt, ClientOptions{})
+		require.NoError(t, err)
+		req.Headers = []string{"bad name"}
+		l, err := c.Decide(context.Background(), req)
+		require.NoError(t, err)
+		assert.Equal(t, rt.String(), l.Decision.Runtime, "a refusal before any fetch")
+		req.Headers = nil
+	}
 }

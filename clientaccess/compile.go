@@ -67,7 +67,7 @@ var socketPorts = match.Ports(match.PortRange{Lo: MinSocketPort, Hi: MaxSocketPo
 func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 	mp := &match.Policy{
 		Source:      opt.source(),
-		Runtime:     "silverlight",
+		Runtime:     runtimeName,
 		Scope:       opt.scope(),
 		SocketPorts: socketPorts,
 	}

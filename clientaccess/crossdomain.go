@@ -138,7 +138,7 @@ func (r *reader) secure(a xmldoc.Attr) string {
 // request headers. No path-character rule applies, and Silverlight never
 // reads crossdomain.xml for sockets.
 func CompileCrossDomain(p *crossdomain.Policy, opt CompileOptions) *match.Policy {
-	mp := &match.Policy{Source: opt.source(), Runtime: "silverlight", Scope: opt.scope()}
+	mp := &match.Policy{Source: opt.source(), Runtime: runtimeName, Scope: opt.scope()}
 	if meta, from, ok := metaPolicy(p, opt.PermittedCrossDomainPolicies); !ok {
 		mp.Disabled = fmt.Sprintf("the meta-policy %s is %s; Silverlight honours crossdomain.xml only under \"all\", \"master-only\" or \"by-ftp-filename\"", from, match.Quote(meta))
 		return mp

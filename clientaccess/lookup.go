@@ -72,15 +72,15 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 		t.Scheme = "tcp"
 		req.Target = t
 	}
-	if d, refused := match.Refuse(req, "silverlight"); refused {
+	if d, refused := match.Refuse(req, runtimeName); refused {
 		return &match.Lookup{Decision: d}, nil
 	}
 	switch {
 	case t.IsSocket() && (t.Port < MinSocketPort || t.Port > MaxSocketPort):
-		return &match.Lookup{Decision: match.Deny(req, match.RuntimeLimit, "silverlight", "",
+		return &match.Lookup{Decision: match.Deny(req, match.RuntimeLimit, runtimeName, "",
 			fmt.Sprintf("Silverlight opens sockets only to ports %d-%d, not %d", MinSocketPort, MaxSocketPort, t.Port))}, nil
 	case req.SameOrigin():
-		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: "silverlight", Request: req}}, nil
+		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}}, nil
 	}
 	key := t.Root()
 	if t.IsSocket() {
@@ -93,7 +93,7 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 		return c.httpSite(ctx, t, false)
 	})
 	if err != nil {
-		return &match.Lookup{Decision: match.Deny(req, match.NoPolicy, "silverlight", key, "no answer: "+err.Error())}, err
+		return &match.Lookup{Decision: match.Deny(req, match.NoPolicy, runtimeName, key, "no answer: "+err.Error())}, err
 	}
 	l := &match.Lookup{Files: append([]match.Consulted(nil), s.files...)}
 	for i := range l.Files {
@@ -168,7 +168,7 @@ func (c *Client) httpSite(ctx context.Context, t match.Target, all bool) *site {
 	for _, f := range s.files {
 		notes = append(notes, f.URL+": "+f.Note)
 	}
-	s.why = match.Deny(match.Request{}, match.NoPolicy, "silverlight", t.Root(),
+	s.why = match.Deny(match.Request{}, match.NoPolicy, runtimeName, t.Root(),
 		"Silverlight found no policy it could use ("+strings.Join(notes, "; ")+"), so it denies every cross-site request")
 	return s
 }
@@ -206,7 +206,7 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 	if err != nil {
 		rec.Note = fetch.Cause(err).Error()
 		s.files = []match.Consulted{rec}
-		s.why = match.Deny(match.Request{}, match.NoPolicy, "silverlight", key,
+		s.why = match.Deny(match.Request{}, match.NoPolicy, runtimeName, key,
 			fmt.Sprintf("no socket policy from %s (%s), so Silverlight opens no socket to %s", key, rec.Note, t.Host))
 		return s
 	}
@@ -215,7 +215,7 @@ func (c *Client) socketSite(ctx context.Context, t match.Target, key string) *si
 	if err != nil {
 		rec.Note = "rejected: " + err.Error()
 		s.files = []match.Consulted{rec}
-		s.why = match.Deny(match.Request{}, match.Rejected, "silverlight", key, err.Error())
+		s.why = match.Deny(match.Request{}, match.Rejected, runtimeName, key, err.Error())
 		return s
 	}
 	loc, _ := match.ParseTarget(key)

@@ -72,6 +72,10 @@ type SocketResource struct {
 }
 
 // Silverlight's socket port range: it opens sockets to no other port.
+// runtimeName names Silverlight in decisions (match.Decision.Runtime), as
+// xdpolicy.Silverlight.String() does.
+const runtimeName = "silverlight"
+
 // PolicyRequest is what Silverlight sends to port 943: the 22 bytes of
 // <policy-file-request/>, without a NUL.
 const PolicyRequest = "<policy-file-request/>"

@@ -132,7 +132,7 @@ func (s *SocketServer) build() (*sockserve.Server, error) {
 	return &sockserve.Server{
 		Request: []byte(PolicyRequest), Reply: reply,
 		ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
-		MaxConns: s.MaxConns, Logger: s.Logger, Name: "silverlight",
+		MaxConns: s.MaxConns, Logger: s.Logger, Name: runtimeName,
 	}, nil
 }
 
@@ -155,10 +155,10 @@ func (s *SocketServer) reply() ([]byte, error) {
 	}
 	if s.Logger != nil {
 		for _, d := range diags {
-			s.Logger.Warn("socket policy", slog.String("server", "silverlight"), slog.String("diagnostic", d.Error()))
+			s.Logger.Warn("socket policy", slog.String("server", runtimeName), slog.String("diagnostic", d.Error()))
 		}
 		if !grantsSockets(pol) {
-			s.Logger.Warn("socket policy", slog.String("server", "silverlight"),
+			s.Logger.Warn("socket policy", slog.String("server", runtimeName),
 				slog.String("diagnostic", "the policy has no socket-resource: it grants no socket access"))
 		}
 	}

@@ -135,7 +135,7 @@ func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 	}
 	mp := &match.Policy{
 		Source:          opt.Source,
-		Runtime:         "flash",
+		Runtime:         runtimeName,
 		SeparateHeaders: true,
 		NeverSent:       neverSent,
 		NormalizeHeader: normalizeHeader,

@@ -229,6 +229,10 @@ func KindOf(loc match.Target) Kind {
 	return NonMaster
 }
 
+// runtimeName names Flash Player in decisions (match.Decision.Runtime),
+// as xdpolicy.Flash.String() does.
+const runtimeName = "flash"
+
 // SocketMasterPort is the port of the socket master policy.
 const SocketMasterPort = 843
 

@@ -90,18 +90,17 @@ func (f *policyFile) policy() *match.Policy {
 // parsed.
 func (f *policyFile) usable() bool { return f.note == "" && f.err == nil }
 
-const flashRuntime = "flash"
 
 // Decide answers req. The error is non-nil only when ctx ends first.
 func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, error) {
 	if req.Target.Scheme == "tcp" {
 		req.Target.Scheme = "xmlsocket"
 	}
-	if d, refused := match.Refuse(req, flashRuntime); refused {
+	if d, refused := match.Refuse(req, runtimeName); refused {
 		return &match.Lookup{Decision: d}, nil
 	}
 	if req.SameOrigin() {
-		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: flashRuntime, Request: req}}, nil
+		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}}, nil
 	}
 	l := &lookup{c: c, req: req}
 	var err error
@@ -111,7 +110,7 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 		err = l.http(ctx)
 	}
 	if err != nil {
-		l.out.Decision = match.Deny(req, match.NoPolicy, flashRuntime, "", "no answer: "+err.Error())
+		l.out.Decision = match.Deny(req, match.NoPolicy, runtimeName, "", "no answer: "+err.Error())
 	}
 	for _, f := range l.files {
 		l.out.Files = append(l.out.Files, *f)
@@ -197,7 +196,7 @@ func (l *lookup) finish(none string) {
 	for _, f := range l.files {
 		notes = append(notes, f.URL+": "+f.Note)
 	}
-	l.out.Decision = match.Deny(l.req, match.NoPolicy, flashRuntime, "", none+" ("+strings.Join(notes, "; ")+")")
+	l.out.Decision = match.Deny(l.req, match.NoPolicy, runtimeName, "", none+" ("+strings.Join(notes, "; ")+")")
 }
 
 func (l *lookup) http(ctx context.Context) error {

@@ -194,7 +194,7 @@ func (s *SocketServer) build() (*sockserve.Server, error) {
 	return &sockserve.Server{
 		Request: []byte(PolicyRequest), Reply: reply,
 		ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
-		MaxConns: s.MaxConns, Logger: s.Logger, Name: "flash",
+		MaxConns: s.MaxConns, Logger: s.Logger, Name: runtimeName,
 	}, nil
 }
 
@@ -212,7 +212,7 @@ func socketReply(p *Policy, raw []byte, logger *slog.Logger) ([]byte, error) {
 		}
 		if logger != nil {
 			for _, d := range diags {
-				logger.Warn("socket policy", slog.String("server", "flash"), slog.String("diagnostic", d.Error()))
+				logger.Warn("socket policy", slog.String("server", runtimeName), slog.String("diagnostic", d.Error()))
 			}
 		}
 		return append(bytes.Clone(body), 0), nil

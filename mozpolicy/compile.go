@@ -49,7 +49,7 @@ type CompileOptions struct {
 // without error: a rejected file grants nothing.
 func (p *Policy) Compile(opt CompileOptions) *match.Policy {
 	loc := opt.Location
-	mp := &match.Policy{Source: opt.Source, Runtime: "mozilla", DelegateFile: FileName}
+	mp := &match.Policy{Source: opt.Source, Runtime: runtimeName, DelegateFile: FileName}
 	dir := "/"
 	if loc != (match.Target{}) {
 		if mp.Source == "" {

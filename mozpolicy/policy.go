@@ -35,6 +35,10 @@ const (
 // RequestTypes lists the types a request can have.
 var RequestTypes = []string{TypeXML, TypeSOAP, TypeLoad, TypeSave}
 
+// runtimeName names the draft's client in decisions
+// (match.Decision.Runtime), as xdpolicy.Mozilla.String() does.
+const runtimeName = "mozilla"
+
 // Policy is a cross-domain-policy.xml file.
 type Policy struct {
 	// Namespace is the root's namespace as written: "" or Namespace.

@@ -128,16 +128,16 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 	case r.Fetch == nil:
 		return res, errors.New("mozpolicy: Resolver.Fetch is nil")
 	}
-	if d, refused := match.Refuse(req, "mozilla"); refused {
+	if d, refused := match.Refuse(req, runtimeName); refused {
 		res.Decision = d
 		return res, nil
 	}
 	switch {
 	case t.IsSocket():
-		res.Decision = match.Deny(req, match.RuntimeLimit, "mozilla", "", fmt.Sprintf("the Mozilla draft governs HTTP and HTTPS only; it grants no sockets such as %s", t))
+		res.Decision = match.Deny(req, match.RuntimeLimit, runtimeName, "", fmt.Sprintf("the Mozilla draft governs HTTP and HTTPS only; it grants no sockets such as %s", t))
 		return res, nil
 	case req.SameOrigin():
-		res.Decision = match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: "mozilla", Request: req}
+		res.Decision = match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}
 		return res, nil
 	}
 	limit := r.MaxDelegations
@@ -150,14 +150,14 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 		b, err := r.Fetch(ctx, loc)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			res.Steps = append(res.Steps, Step{URL: loc, Err: ctxErr})
-			res.Decision = match.Deny(req, match.NoPolicy, "mozilla", loc, fmt.Sprintf("no answer: %v", ctxErr))
+			res.Decision = match.Deny(req, match.NoPolicy, runtimeName, loc, fmt.Sprintf("no answer: %v", ctxErr))
 			return res, ctxErr
 		}
 		step := Step{URL: loc}
 		if err != nil {
 			step.Err = err
 			res.Steps = append(res.Steps, step)
-			res.Decision = match.Deny(req, match.NoPolicy, "mozilla", loc, missing(loc, err, prev))
+			res.Decision = match.Deny(req, match.NoPolicy, runtimeName, loc, missing(loc, err, prev))
 			return res, nil
 		}
 		step.Policy, step.Diags, step.Err = r.Parser.Parse(b)
@@ -167,7 +167,7 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 			if prev != nil {
 				detail += fmt.Sprintf(" (%s of %s delegated the decision to it)", prev.Rule.Name, prev.Source)
 			}
-			res.Decision = match.Deny(req, match.Rejected, "mozilla", loc, detail)
+			res.Decision = match.Deny(req, match.Rejected, runtimeName, loc, detail)
 			return res, nil
 		}
 		at, err := match.ParseTarget(loc)
@@ -182,13 +182,13 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 			return res, nil
 		}
 		if hop == limit {
-			res.Decision = match.Deny(req, match.RuntimeLimit, "mozilla", loc, fmt.Sprintf(
+			res.Decision = match.Deny(req, match.RuntimeLimit, runtimeName, loc, fmt.Sprintf(
 				"%s of %s delegates once more, to %s, after %d delegations; the draft's client follows at most %d and denies",
 				d.Rule.Name, loc, d.Next, hop, limit))
 			return res, nil
 		}
 		if err := downward(at, d.Next, t); err != nil {
-			res.Decision = match.Deny(req, match.RuntimeLimit, "mozilla", loc, err.Error())
+			res.Decision = match.Deny(req, match.RuntimeLimit, runtimeName, loc, err.Error())
 			return res, nil
 		}
 		prev = &res.Steps[len(res.Steps)-1].Decision
