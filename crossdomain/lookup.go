@@ -90,7 +90,6 @@ func (f *policyFile) policy() *match.Policy {
 // parsed.
 func (f *policyFile) usable() bool { return f.note == "" && f.err == nil }
 
-
 // Decide answers req. The error is non-nil only when ctx ends first.
 func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, error) {
 	if req.Target.Scheme == "tcp" {
