@@ -29,7 +29,7 @@ type auditFlags struct {
 
 func (f *auditFlags) set(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sockets, "sockets", false, "also ask the socket policy servers: Flash's on port 843, Silverlight's on 943")
-	fs.Var(&f.paths, "path", "an extra path to fetch on every origin, such as /api/crossdomain.xml (repeatable)")
+	fs.Var(&f.paths, "path", "an extra path to fetch on every origin, read as a Flash policy file a caller registers,\nsuch as /api/crossdomain.xml (repeatable)")
 	fs.StringVar(&f.list, "list", "", "read more sites from this file, one per line (- for standard input;\nblank lines and lines starting with # are skipped)")
 	fs.IntVar(&f.parallel, "parallel", 8, "audit at most this many sites at once")
 	fs.StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at this level or above: info, low, medium or high")
@@ -46,10 +46,12 @@ func auditCommand() *command {
 		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-fail-on LEVEL] [-json] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
 		help: `SITE is a host name (both http:// and https:// are audited) or an http(s) URL
 (its path is ignored; with a port, only that origin is audited). On every
-origin, audit fetches /crossdomain.xml, /clientaccesspolicy.xml,
-/cross-domain-policy.xml and the -path files, as Flash Player, Silverlight and
-the Mozilla draft's client did (Flash follows same-host redirects, the others
-none); with -sockets it also asks port 843 (Flash) and port 943 (Silverlight).
+origin, audit reads the files through each runtime's own lookup: Flash Player's
+/crossdomain.xml and the -path files (as files a caller registered with
+loadPolicyFile, following same-host redirects), Silverlight's
+/clientaccesspolicy.xml then /crossdomain.xml, and the Mozilla draft's
+/cross-domain-policy.xml (neither follows redirects); with -sockets it also
+asks port 843 (Flash) and port 943 (Silverlight). Each URL is fetched once.
 
 For each site it prints every file found: its status and Content-Type, what
 each runtime that looks there made of it (used, accepted but passed over, or
