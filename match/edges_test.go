@@ -173,6 +173,9 @@ func TestAmbiguousPaths(t *testing.T) {
 		{"http://victim.com/api/x%2fy", false, true, false, OutOfScope, "holds %2f", ""},
 		{"http://victim.com/api/x%2F..%2F..%2Fsecret", false, true, false, OutOfScope, "holds %2F", ""},
 		{"http://victim.com/api/x%00", false, true, false, OutOfScope, "holds %00", ""},
+		// Inside a run of escapes too (FuzzParseTarget found %01%00 passed).
+		{"http://victim.com/api/x%41%00", false, true, false, OutOfScope, "holds %00", ""},
+		{"http://victim.com/api/%c3%a9%2f..%2fsecret", false, true, false, OutOfScope, "holds %2f", ""},
 		{"http://victim.com/api/%e0%80%af", false, true, false, OutOfScope, "holds %e0%80%af", ""},
 		{"http://victim.com/api/%ed%a0%80", false, true, false, OutOfScope, "holds %ed%a0%80", ""},
 		// Plain escapes are not ambiguous.

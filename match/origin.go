@@ -237,17 +237,18 @@ func ambiguousEscape(escaped string) string {
 		if escaped[i] != '%' || i+2 >= len(escaped) {
 			continue
 		}
-		switch strings.ToLower(escaped[i+1 : i+3]) {
-		case "2f", "5c", "25", "00":
-			return escaped[i : i+3]
-		}
-		// A run of escapes must decode to valid UTF-8.
+		// A run of escapes must decode to valid UTF-8, and hold none of
+		// the bytes a server may read as something else.
 		j := i
 		var run []byte
 		for j+2 < len(escaped) && escaped[j] == '%' {
 			b, ok := unhex2(escaped[j+1], escaped[j+2])
 			if !ok {
 				break
+			}
+			switch b {
+			case '/', '\\', '%', 0:
+				return escaped[j : j+3]
 			}
 			run = append(run, b)
 			j += 3
