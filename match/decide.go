@@ -18,23 +18,22 @@ import (
 // (a caller may reach its own site without any policy); see
 // Request.SameOrigin.
 func (p *Policy) Decide(req Request) Decision {
-	d := Decision{Source: p.Source, Runtime: p.Runtime, Request: req}
-	o, t := &req.Origin, &req.Target
-	if bad, refused := Refuse(req, p.Runtime); refused {
-		bad.Source = p.Source
-		return bad
+	if err := req.Validate(); err != nil {
+		return Decision{Code: Malformed, Source: p.Source, Runtime: p.Runtime, Request: req, detail: err.Error()}
 	}
-	if p.Disabled != "" {
-		d.Code, d.Detail = Disabled, p.Disabled
+	// The reason's text is built only when asked for (Reason, Detail,
+	// Grant), from what d records here: deciding allocates nothing.
+	d := Decision{Source: p.Source, Runtime: p.Runtime, Request: req, policy: p}
+	t := &d.Request.Target
+	switch {
+	case p.Disabled != "":
+		d.Code, d.detail = Disabled, p.Disabled
 		return d
-	}
-	if !p.Scope.Contains(*t) {
-		d.Code, d.Detail = OutOfScope, p.Scope.String()
+	case !p.Scope.contains(t):
+		d.Code = OutOfScope
 		return d
-	}
-	if t.IsSocket() && !p.SocketPorts.Empty() && !p.SocketPorts.Contains(t.Port) {
+	case t.IsSocket() && !p.SocketPorts.Empty() && !p.SocketPorts.Contains(t.Port):
 		d.Code = RuntimeLimit
-		d.Detail = fmt.Sprintf("the %s runtime opens sockets only to ports %s, not %d", p.Runtime, p.SocketPorts, t.Port)
 		return d
 	}
 	if !t.IsSocket() && !p.NeverSent.Empty() {
@@ -44,25 +43,24 @@ func (p *Policy) Decide(req Request) Decision {
 				n = p.NormalizeHeader(h)
 			}
 			if p.NeverSent.Contains(n) {
-				d.Code = RuntimeLimit
-				d.Detail = fmt.Sprintf("the %s runtime never sends request header %s, whatever the policy says", p.Runtime, h)
+				d.Code, d.detail = RuntimeLimit, h
 				return d
 			}
 		}
 	}
 
 	if p.SeparateHeaders && !t.IsSocket() {
-		if custom := customHeaders(req.Headers); len(custom) > 0 {
-			d := p.decideHeaders(&req, custom)
-			d.Source, d.Runtime, d.Request = p.Source, p.Runtime, req
+		if first := firstCustom(req.Headers); first != "" {
+			p.decideHeaders(&d, first)
 			return d
 		}
 	}
 
 	var buf [16]ref
 	ix := p.index()
-	cands := ix.candidates(o.Host, buf[:0])
-	best, bestScore := Decision{Code: NoCaller}, -1
+	cands := ix.candidates(req.Origin.Host, buf[:0])
+	var best verdict
+	var bestRule *Rule
 	for len(cands) > 0 {
 		// The run of candidates that belong to one rule.
 		n := 1
@@ -70,27 +68,42 @@ func (p *Policy) Decide(req Request) Decision {
 			n++
 		}
 		r := &p.Rules[cands[0].rule]
-		out, score := r.judge(&req, cands[:n])
+		v := r.judge(&d.Request, cands[:n])
 		cands = cands[n:]
-		if out.Code == Granted || out.Code == PathCharacters {
-			if out.Code == Granted && r.Delegate {
+		if v.code == Granted || v.code == PathCharacters {
+			d.Code, d.Rule, d.Caller, d.path, d.detail = v.code, r, v.caller, v.path, v.detail
+			if v.code == Granted && r.Delegate {
 				if next, ok := p.next(t); ok {
-					out.Code, out.Next, out.Grant = Delegated, next, ""
+					d.Code, d.Next, d.path = Delegated, next, nil
 				}
 			}
-			out.Allowed = out.Code == Granted
-			out.Source, out.Runtime, out.Request = p.Source, p.Runtime, req
-			return out
+			d.Allowed = d.Code == Granted
+			return d
 		}
-		if out.Rule != nil && score > bestScore {
-			best, bestScore = out, score
+		if v.caller != nil && (bestRule == nil || v.score > best.score) {
+			best, bestRule = v, r
 		}
 	}
-	if best.Code == NoCaller && best.Rule == nil {
-		best.Detail = ix.summary
+	if bestRule == nil {
+		d.Code, d.detail = NoCaller, ix.summary
+		return d
 	}
-	best.Source, best.Runtime, best.Request = p.Source, p.Runtime, req
-	return best
+	d.Code, d.Rule, d.Caller, d.detail = best.code, bestRule, best.caller, best.detail
+	return d
+}
+
+// verdict is what one rule makes of a request (see Rule.judge).
+type verdict struct {
+	code Code
+	// caller is the caller pattern that admitted the caller, or one that
+	// admitted its host; nil when none did.
+	caller *Caller
+	// path is the path grant that matched.
+	path *PathScope
+	// detail is the header or text the code refers to, when it needs no
+	// formatting.
+	detail string
+	score  int
 }
 
 // next returns the URL of the policy file one directory nearer the target
@@ -150,7 +163,7 @@ func (p *Policy) callerSummary() string {
 	return s
 }
 
-// judge matches one rule against the request. It returns Granted or
+// judge matches one rule against the request. Its code is Granted or
 // PathCharacters when the rule decides. Otherwise the code is the first
 // part of the rule that fails, in the order caller, secure, method,
 // headers, target; and the score ranks how close the rule came, so a denial
@@ -160,12 +173,13 @@ func (p *Policy) callerSummary() string {
 // failing part, the closer.
 //
 // Only the callers in refs (callers of r whose host pattern may admit the
-// request's host, in order) are compared.
-func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
+// request's host, in order) are compared. A rule none of whose callers
+// admits even the host has no caller in its verdict.
+func (r *Rule) judge(req *Request, refs []ref) verdict {
 	var caller, near *Caller
 	for _, ref := range refs {
 		c := &r.Callers[ref.caller]
-		if c.Match(req.Origin) {
+		if c.match(&req.Origin) {
 			caller = c
 			break
 		}
@@ -174,16 +188,15 @@ func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
 		}
 	}
 	if caller == nil && near == nil {
-		return Decision{Code: NoCaller}, -1
+		return verdict{code: NoCaller}
 	}
-	d := Decision{Rule: r, Caller: caller}
+	v := verdict{caller: caller}
 	if caller == nil {
-		d.Caller = near
+		v.caller = near
 	}
 	t := &req.Target
 
 	// What the rule grants of the target, whatever else fails.
-	var grant *PathScope
 	grants, sameKind := false, false
 	if t.IsSocket() {
 		sameKind = !r.Ports.Empty()
@@ -191,103 +204,107 @@ func (r *Rule) judge(req *Request, refs []ref) (Decision, int) {
 	} else {
 		sameKind = len(r.Paths) > 0
 		for i := range r.Paths {
-			if r.Paths[i].Covers(t) {
-				grant, grants = &r.Paths[i], true
+			if r.Paths[i].covers(t) {
+				v.path, grants = &r.Paths[i], true
 				break
 			}
 		}
 	}
-	score := 0
 	if grants {
-		score += 100
+		v.score += 100
 	}
 	if sameKind {
-		score += 50
+		v.score += 50
 	}
 
 	switch {
 	case caller == nil:
-		d.Code = NoCaller
+		v.code = NoCaller
 	case len(r.Types) > 0 && !slices.Contains(r.Types, req.Type):
-		d.Code, d.Detail = TypeNotAllowed, strings.Join(r.Types, ", ")
+		v.code = TypeNotAllowed
 	case r.Secure && (t.Scheme == "https" || t.IsSocket()) && !req.Origin.Secure():
-		d.Code = NotSecure
+		v.code = NotSecure
 	case !t.IsSocket() && !r.Methods.Contains(req.method()):
-		d.Code = MethodNotAllowed
-	case !t.IsSocket() && !r.headersAllowed(req, &d):
-		d.Code = HeaderNotAllowed
+		v.code = MethodNotAllowed
+	case !t.IsSocket() && !r.headersAllowed(req, &v):
+		v.code = HeaderNotAllowed
 	case !grants:
-		d.Code = NotGranted
-		switch {
-		case !t.IsSocket():
-			d.Detail = r.describePaths()
-		case r.PortsText != "":
-			d.Detail = " (it grants " + r.PortsText + ")"
-		case r.Ports.Empty():
-			d.Detail = " (it grants no socket ports)"
-		}
-	case t.IsSocket():
-		d.Code, d.Grant = Granted, fmt.Sprintf("port %d", t.Port)
-		if r.PortsText != "" {
-			d.Grant += " (" + r.PortsText + ")"
-		}
+		v.code = NotGranted
 	default:
-		d.Grant = grant.describe()
-		if grant.Pos.IsValid() {
-			d.Grant += " (" + grant.Pos.String() + ")"
-		}
-		d.Code = Granted
-		if r.PathChars && UnsafePathChars(t.RawPath) {
-			d.Code = PathCharacters
+		v.code = Granted
+		if r.PathChars && !t.IsSocket() && UnsafePathChars(t.RawPath) {
+			v.code = PathCharacters
 			switch {
 			case strings.Contains(t.RawPath, "%"):
-				d.Detail = `"%"`
+				v.detail = `"%"`
 			case strings.Contains(t.RawPath, ".."):
-				d.Detail = `".."`
+				v.detail = `".."`
 			default:
-				d.Detail = `"./"`
+				v.detail = `"./"`
 			}
 		}
 	}
-	return d, score + int(d.Code)
+	if v.code != Granted && v.code != PathCharacters {
+		v.path = nil
+	}
+	v.score += int(v.code)
+	return v
 }
 
 // headersAllowed reports whether the rule admits every request header,
-// recording the first it does not admit in d.Detail. Content-Type is never
+// recording the first it does not admit in v.detail. Content-Type is never
 // a custom header.
-func (r *Rule) headersAllowed(req *Request, d *Decision) bool {
+func (r *Rule) headersAllowed(req *Request, v *verdict) bool {
 	for _, h := range req.Headers {
-		if !strings.EqualFold(h, "Content-Type") && !r.Headers.Contains(h) {
-			d.Detail = h
+		if !isContentType(h) && !r.Headers.Contains(h) {
+			v.detail = h
 			return false
 		}
 	}
 	return true
 }
 
+// isContentType reports whether the header name is Content-Type, in any
+// case.
+func isContentType(h string) bool {
+	return len(h) == len("Content-Type") && strings.EqualFold(h, "Content-Type")
+}
+
+// firstCustom returns the first request header other than Content-Type,
+// or "" when there is none.
+func firstCustom(headers []string) string {
+	for _, h := range headers {
+		if !isContentType(h) {
+			return h
+		}
+	}
+	return ""
+}
+
 // customHeaders returns the request headers other than Content-Type.
 func customHeaders(headers []string) []string {
 	var out []string
 	for _, h := range headers {
-		if !strings.EqualFold(h, "Content-Type") {
+		if !isContentType(h) {
 			out = append(out, h)
 		}
 	}
 	return out
 }
 
-// decideHeaders judges a request that sends custom headers against
-// separate header rules: the first rule that admits the caller, the
-// method and every header grants. Otherwise the denial names the rule
-// that came closest.
-func (p *Policy) decideHeaders(req *Request, custom []string) Decision {
-	best := Decision{Code: HeaderNotAllowed, Detail: custom[0]}
+// decideHeaders judges a request that sends custom headers, the first of
+// them first, against separate header rules: the first rule that admits
+// the caller, the method and every header grants. Otherwise the denial
+// names the rule that came closest.
+func (p *Policy) decideHeaders(d *Decision, first string) {
+	req := &d.Request
+	d.Code, d.detail = HeaderNotAllowed, first
 	bestScore := -1
 	for i := range p.HeaderRules {
 		hr := &p.HeaderRules[i]
 		var caller *Caller
 		for j := range hr.Callers {
-			if hr.Callers[j].Match(req.Origin) {
+			if hr.Callers[j].match(&req.Origin) {
 				caller = &hr.Callers[j]
 				break
 			}
@@ -295,41 +312,54 @@ func (p *Policy) decideHeaders(req *Request, custom []string) Decision {
 		if caller == nil {
 			continue
 		}
-		d := Decision{HeaderRule: hr, Caller: caller}
-		covered, missing := 0, ""
-		for _, h := range custom {
-			if hr.Headers.Contains(h) {
+		code, detail := Granted, ""
+		covered := 0
+		for _, h := range req.Headers {
+			switch {
+			case isContentType(h):
+			case hr.Headers.Contains(h):
 				covered++
-			} else if missing == "" {
-				missing = h
+			case detail == "":
+				detail = h
 			}
 		}
 		score := 0
 		switch {
 		case hr.Secure && req.Target.Scheme == "https" && !req.Origin.Secure():
-			d.Code = NotSecure
-			score = 1000
+			code, detail, score = NotSecure, "", 1000
 		case !hr.Methods.Contains(req.method()):
-			d.Code = MethodNotAllowed
-			score = 2000
-		case missing != "":
-			d.Code, d.Detail = HeaderNotAllowed, missing
-			score = covered
+			code, detail, score = MethodNotAllowed, "", 2000
+		case detail != "":
+			code, score = HeaderNotAllowed, covered
 		default:
-			d.Code, d.Allowed = Granted, true
-			d.Grant = "request headers " + strings.Join(custom, ", ")
-			return d
+			d.Code, d.Allowed, d.HeaderRule, d.Caller, d.detail = Granted, true, hr, caller, ""
+			return
 		}
 		if score > bestScore {
-			best, bestScore = d, score
+			d.Code, d.HeaderRule, d.Caller, d.detail = code, hr, caller, detail
+			bestScore = score
 		}
 	}
-	return best
+}
+
+// describeGrants says what the rule grants of the target's kind, for a
+// denial that it does not grant the target; "" when it grants ports but
+// does not say how they were written.
+func (r *Rule) describeGrants(t *Target) string {
+	switch {
+	case !t.IsSocket():
+		return r.describePaths()
+	case r.PortsText != "":
+		return "it grants " + r.PortsText
+	case r.Ports.Empty():
+		return "it grants no socket ports"
+	}
+	return ""
 }
 
 func (r *Rule) describePaths() string {
 	if len(r.Paths) == 0 {
-		return " (it grants no HTTP paths)"
+		return "it grants no HTTP paths"
 	}
 	const most = 3
 	var parts []string
@@ -340,5 +370,5 @@ func (r *Rule) describePaths() string {
 		}
 		parts = append(parts, s.describe())
 	}
-	return " (it grants " + strings.Join(parts, ", ") + ")"
+	return "it grants " + strings.Join(parts, ", ")
 }

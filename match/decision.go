@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"strings"
 )
 
 // Code says why a decision came out as it did.
@@ -97,10 +98,6 @@ type Decision struct {
 	Rule *Rule
 	// Caller is the caller pattern of Rule that admitted the caller.
 	Caller *Caller
-	// Grant describes the path or port grant of Rule that matched.
-	Grant string
-	// Detail is the header, method, limit or message the Code refers to.
-	Detail string
 	// HeaderRule, with separate header rules (Policy.SeparateHeaders), is
 	// the header rule that decided a request with custom headers, or that
 	// came closest; Rule is then nil.
@@ -110,6 +107,73 @@ type Decision struct {
 	Next string
 	// Request is the question asked.
 	Request Request
+
+	// detail is what Detail returns when it builds nothing.
+	detail string
+	// policy, for a decision of Decide, is the policy that made it; the
+	// texts Detail, Grant and Reason are built from it when asked for.
+	policy *Policy
+	// path is the path grant of Rule that matched.
+	path *PathScope
+}
+
+// Detail returns the header, limit or message the Code refers to: the
+// request header a rule does not admit, the scope a target lies outside,
+// the limit of the runtime, what a rule grants instead, why the file was
+// rejected or switched off; "" when there is nothing to add. Decide
+// records what the text is made of and Detail builds it when asked, so
+// deciding allocates nothing.
+func (d Decision) Detail() string {
+	if d.policy == nil {
+		return d.detail
+	}
+	t := &d.Request.Target
+	switch d.Code {
+	case OutOfScope:
+		return d.policy.Scope.String()
+	case RuntimeLimit:
+		if t.IsSocket() {
+			return fmt.Sprintf("the %s runtime opens sockets only to ports %s, not %d", d.Runtime, d.policy.SocketPorts, t.Port)
+		}
+		return fmt.Sprintf("the %s runtime never sends request header %s, whatever the policy says", d.Runtime, d.detail)
+	case TypeNotAllowed:
+		if d.Rule != nil {
+			return strings.Join(d.Rule.Types, ", ")
+		}
+	case NotGranted:
+		if d.Rule != nil {
+			return d.Rule.describeGrants(t)
+		}
+	}
+	return d.detail
+}
+
+// Grant describes what the deciding rule granted: the path or port of
+// Rule that matched, or the headers a HeaderRule granted; "" unless the
+// Code is Granted or PathCharacters.
+func (d Decision) Grant() string {
+	if d.Code != Granted && d.Code != PathCharacters {
+		return ""
+	}
+	switch {
+	case d.HeaderRule != nil:
+		return "request headers " + strings.Join(customHeaders(d.Request.Headers), ", ")
+	case d.Rule == nil:
+		return ""
+	case d.Request.Target.IsSocket():
+		s := fmt.Sprintf("port %d", d.Request.Target.Port)
+		if d.Rule.PortsText != "" {
+			s += " (" + d.Rule.PortsText + ")"
+		}
+		return s
+	case d.path != nil:
+		s := d.path.describe()
+		if d.path.Pos.IsValid() {
+			s += " (" + d.path.Pos.String() + ")"
+		}
+		return s
+	}
+	return ""
 }
 
 // Pos returns the position of the deciding rule, or the zero Pos.
@@ -155,8 +219,8 @@ func (d Decision) Reason() string {
 				s += " (" + d.Caller.Pos.String() + ")"
 			}
 		}
-		if d.Grant != "" {
-			s += " and grants " + d.Grant
+		if g := d.Grant(); g != "" {
+			s += " and grants " + g
 		}
 		return s
 	case Delegated:
@@ -167,25 +231,25 @@ func (d Decision) Reason() string {
 		return s + fmt.Sprintf(" but delegates the decision to %s, the next file toward %s; without that file's leave the request is denied", d.Next, req.Target)
 	case TypeNotAllowed:
 		if req.Type == "" {
-			return fmt.Sprintf("%s%s admits %s but only requests of type %s, and the request names no type", rule, in, who, d.Detail)
+			return fmt.Sprintf("%s%s admits %s but only requests of type %s, and the request names no type", rule, in, who, d.Detail())
 		}
-		return fmt.Sprintf("%s%s admits %s but not type %s (it admits %s)", rule, in, who, req.Type, d.Detail)
+		return fmt.Sprintf("%s%s admits %s but not type %s (it admits %s)", rule, in, who, req.Type, d.Detail())
 	case Rejected:
-		return fmt.Sprintf("the %s runtime rejects %s: %s", d.Runtime, sourceOr(d.Source, "the policy file"), d.Detail)
+		return fmt.Sprintf("the %s runtime rejects %s: %s", d.Runtime, sourceOr(d.Source, "the policy file"), d.detail)
 	case NoPolicy:
-		return d.Detail
+		return d.detail
 	case Disabled:
-		return fmt.Sprintf("%s grants nothing: %s", sourceOr(d.Source, "the policy file"), d.Detail)
+		return fmt.Sprintf("%s grants nothing: %s", sourceOr(d.Source, "the policy file"), d.detail)
 	case OutOfScope:
-		s := fmt.Sprintf("%s governs %s, not %s", sourceOr(d.Source, "the policy"), d.Detail, req.Target)
+		s := fmt.Sprintf("%s governs %s, not %s", sourceOr(d.Source, "the policy"), d.Detail(), req.Target)
 		if req.Target.Ambiguity != "" {
 			s += ambiguous(req.Target)
 		}
 		return s
 	case Malformed:
-		return "the request is malformed and is refused before any rule is consulted: " + d.Detail
+		return "the request is malformed and is refused before any rule is consulted: " + d.detail
 	case RuntimeLimit:
-		return d.Detail
+		return d.Detail()
 	case NoCaller:
 		s := fmt.Sprintf("no rule%s admits %s", in, who)
 		if d.Rule != nil && d.Caller != nil {
@@ -194,8 +258,8 @@ func (d Decision) Reason() string {
 				s += " at " + d.Caller.Pos.String()
 			}
 			s += ", but " + d.Caller.mismatch(req.Origin) + ")"
-		} else if d.Detail != "" {
-			s += " (it admits " + d.Detail + ")"
+		} else if d.detail != "" {
+			s += " (it admits " + d.detail + ")"
 		}
 		return s
 	case NotSecure:
@@ -205,11 +269,11 @@ func (d Decision) Reason() string {
 	case HeaderNotAllowed:
 		switch {
 		case d.HeaderRule != nil:
-			return fmt.Sprintf("%s%s admits %s but not request header %s (it grants %s)", rule, in, who, d.Detail, Quote(d.HeaderRule.HeadersText))
+			return fmt.Sprintf("%s%s admits %s but not request header %s (it grants %s)", rule, in, who, d.detail, Quote(d.HeaderRule.HeadersText))
 		case d.Rule == nil:
-			return fmt.Sprintf("no header rule%s admits %s with request header %s", in, who, d.Detail)
+			return fmt.Sprintf("no header rule%s admits %s with request header %s", in, who, d.detail)
 		}
-		return fmt.Sprintf("%s%s admits %s but not request header %s", rule, in, who, d.Detail)
+		return fmt.Sprintf("%s%s admits %s but not request header %s", rule, in, who, d.detail)
 	case NotGranted:
 		what := req.Target.Path
 		if req.Target.IsSocket() {
@@ -219,13 +283,16 @@ func (d Decision) Reason() string {
 		} else if req.Target.RawPath != "" && req.Target.RawPath != req.Target.Path {
 			what = fmt.Sprintf("%s (%s read unescaped and without dot-segments)", what, Quote(req.Target.RawPath))
 		}
-		return fmt.Sprintf("%s%s admits %s but does not grant %s%s", rule, in, who, what, d.Detail)
+		if det := d.Detail(); det != "" {
+			what += " (" + det + ")"
+		}
+		return fmt.Sprintf("%s%s admits %s but does not grant %s", rule, in, who, what)
 	case PathCharacters:
 		raw := req.Target.RawPath
 		if raw == "" {
 			raw = req.Target.Path
 		}
-		return fmt.Sprintf("%s%s grants %s by %s, but the raw path contains %s, which the path-character rule forbids", rule, in, raw, d.Grant, d.Detail)
+		return fmt.Sprintf("%s%s grants %s by %s, but the raw path contains %s, which the path-character rule forbids", rule, in, raw, d.Grant(), d.detail)
 	}
 	return "no decision"
 }
@@ -261,5 +328,5 @@ func (d Decision) String() string {
 // Deny returns a denial that no rule made, such as a rejected or missing
 // file; code is Rejected or NoPolicy, detail says why.
 func Deny(req Request, code Code, runtime, source, detail string) Decision {
-	return Decision{Code: code, Runtime: runtime, Source: source, Detail: detail, Request: req}
+	return Decision{Code: code, Runtime: runtime, Source: source, detail: detail, Request: req}
 }

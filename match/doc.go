@@ -49,11 +49,16 @@
 // caller, the method, every header and the target decides; a policy with
 // many domain entries is indexed by host when it is first used, so a
 // policy of 10,000 domains costs about as much to consult as one of ten.
-// A Policy is safe for concurrent use once built.
+// A Policy is safe for concurrent use once built, and Decide allocates
+// nothing, whether it allows or denies: a proxy can call it on every
+// request.
 //
 // Every Decision says why: Allowed, a Code that scripts can branch on
 // (Granted, NoCaller, NotSecure, HeaderNotAllowed, …), the Rule that
 // decided with its position in the file, and Reason, a sentence for people.
+// The texts (Reason, Detail, Grant, String) are built when they are asked
+// for, from what the decision recorded, so a caller that only branches on
+// Allowed pays nothing for them.
 // When no rule admits the request, the denial names the rule that came
 // closest and what it lacked, so "why was this denied?" has an answer
 // without a debugger.

@@ -192,7 +192,9 @@ type Caller struct {
 }
 
 // Match reports whether o matches every part of the pattern.
-func (c *Caller) Match(o Origin) bool {
+func (c *Caller) Match(o Origin) bool { return c.match(&o) }
+
+func (c *Caller) match(o *Origin) bool {
 	return (c.Scheme == "" || c.Scheme == o.Scheme) &&
 		(c.Port == 0 || c.Port == o.Port) &&
 		(c.Path == "" || c.Path == o.Path) &&

@@ -122,15 +122,31 @@ type Policy struct {
 // index narrows the callers to compare by the caller's host: callers that
 // are "*", callers naming the host exactly, and callers with a wildcard on
 // one of the host's parent domains. Without it a policy of 10,000 domain
-// entries would compare every one of them on each request.
+// entries would compare every one of them on each request. A policy of a
+// few callers is cheaper to scan whole than to hash the host's names, so
+// its index lists them all.
 type index struct {
-	any    []ref
-	exact  map[string][]ref
-	suffix map[string][]ref
+	// all, when not nil, lists every caller: compare them all.
+	all []ref
+	any []ref
+	// names holds, for each host name in a pattern, the callers naming it
+	// exactly and those with a wildcard below it.
+	names map[string]*named
+	// depths has bit n set when some name in names has n labels (n < 64;
+	// bit 63 stands for 63 and more), so a lookup of a parent domain no
+	// pattern names is skipped.
+	depths uint64
 	// summary lists the first few caller patterns, for a denial that no
 	// rule admits the caller.
 	summary string
 }
+
+// named are the callers that name one host.
+type named struct{ exact, below []ref }
+
+// scanAll is the number of callers up to which a policy's callers are all
+// compared rather than looked up by host name.
+const scanAll = 8
 
 // ref names one caller of one rule.
 type ref struct{ rule, caller int32 }
@@ -144,19 +160,24 @@ func (a ref) compare(b ref) int {
 
 func (p *Policy) index() *index {
 	p.once.Do(func() {
-		ix := &index{exact: map[string][]ref{}, suffix: map[string][]ref{}}
+		ix := &index{names: map[string]*named{}}
+		var all []ref
 		for i := range p.Rules {
 			for j, c := range p.Rules[i].Callers {
 				r := ref{int32(i), int32(j)}
+				all = append(all, r)
 				switch c.Host.kind {
 				case hostAny:
 					ix.any = append(ix.any, r)
 				case hostExact, hostIP:
-					ix.exact[c.Host.host] = append(ix.exact[c.Host.host], r)
+					ix.name(c.Host.host).exact = append(ix.name(c.Host.host).exact, r)
 				case hostSuffix:
-					ix.suffix[c.Host.host] = append(ix.suffix[c.Host.host], r)
+					ix.name(c.Host.host).below = append(ix.name(c.Host.host).below, r)
 				}
 			}
+		}
+		if len(all) <= scanAll {
+			ix.all, ix.names = all, nil
 		}
 		ix.summary = p.callerSummary()
 		p.idx = ix
@@ -164,21 +185,61 @@ func (p *Policy) index() *index {
 	return p.idx
 }
 
+func (ix *index) name(host string) *named {
+	ix.depths |= 1 << labels(host)
+	n := ix.names[host]
+	if n == nil {
+		n = &named{}
+		ix.names[host] = n
+	}
+	return n
+}
+
 // candidates returns, in rule and caller order, the callers that may admit
-// host.
+// host (for a small policy, all of them).
 func (ix *index) candidates(host string, buf []ref) []ref {
+	if ix.all != nil {
+		return ix.all
+	}
 	out := append(buf[:0], ix.any...)
-	if host != "" {
-		out = append(out, ix.exact[host]...)
-		for h := host; ; {
-			out = append(out, ix.suffix[h]...)
-			i := strings.IndexByte(h, '.')
-			if i < 0 {
-				break
+	if host == "" || len(ix.names) == 0 {
+		return out
+	}
+	sources := 0
+	if len(out) > 0 {
+		sources++
+	}
+	depth := labels(host)
+	for h, first := host, true; ; first = false {
+		if ix.depths&(1<<depth) == 0 {
+			// No pattern names a domain of this many labels.
+		} else if n := ix.names[h]; n != nil {
+			if first && len(n.exact) > 0 {
+				out = append(out, n.exact...)
+				sources++
 			}
-			h = h[i+1:]
+			if len(n.below) > 0 {
+				out = append(out, n.below...)
+				sources++
+			}
 		}
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			break
+		}
+		h = h[i+1:]
+		if depth < 63 {
+			depth--
+		}
+	}
+	if sources > 1 {
 		slices.SortFunc(out, ref.compare)
 	}
 	return out
+}
+
+// labels returns the number of labels of the host name, up to 63.
+func labels(host string) uint {
+	n := uint(1 + strings.Count(host, "."))
+	return min(n, 63)
 }

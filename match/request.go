@@ -3,7 +3,6 @@ package match
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -110,13 +109,21 @@ func tokenProblem(s string) string {
 }
 
 // isTokenChar reports whether c is an RFC 9110 tchar.
-func isTokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+func isTokenChar(c byte) bool { return tchar[c] }
+
+// tchar holds the RFC 9110 tchars: letters, digits and !#$%&'*+-.^_`|~.
+var tchar = func() (t [256]bool) {
+	for c := range t {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			t[c] = true
+		}
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
+	for _, c := range []byte("!#$%&'*+-.^_`|~") {
+		t[c] = true
+	}
+	return t
+}()
 
 // maxQuoted bounds how much of an input Quote shows.
 const maxQuoted = 80
@@ -174,7 +181,7 @@ func escape(s string, quoted bool) string {
 // anything, as Decide does before consulting any rule.
 func Refuse(req Request, runtime string) (Decision, bool) {
 	if err := req.Validate(); err != nil {
-		return Decision{Code: Malformed, Runtime: runtime, Detail: err.Error(), Request: req}, true
+		return Decision{Code: Malformed, Runtime: runtime, detail: err.Error(), Request: req}, true
 	}
 	return Decision{}, false
 }

@@ -21,12 +21,16 @@ type Scope struct {
 }
 
 // IsZero reports whether the scope is unset.
-func (s Scope) IsZero() bool { return s == Scope{} }
+func (s Scope) IsZero() bool {
+	return !s.Socket && s.Scheme == "" && s.Host == "" && s.Port == 0 && s.Dir == ""
+}
 
 // Contains reports whether the target is governed by the scope. A
 // directory narrower than the site never contains a target whose path is
 // ambiguous (Target.Ambiguity): the server may serve another one.
-func (s Scope) Contains(t Target) bool {
+func (s Scope) Contains(t Target) bool { return s.contains(&t) }
+
+func (s *Scope) contains(t *Target) bool {
 	if s.IsZero() {
 		return true
 	}

@@ -294,8 +294,10 @@ func (s PathScope) Contains(path string) bool {
 // Covers reports whether the scope grants the HTTP(S) target t: it
 // contains t.Path, and when the path is ambiguous (Target.Ambiguity) the
 // scope is the whole site, "/" and everything below.
-func (s PathScope) Covers(t *Target) bool {
-	if t.Ambiguity != "" && !s.WholeSite() {
+func (s PathScope) Covers(t *Target) bool { return s.covers(t) }
+
+func (s *PathScope) covers(t *Target) bool {
+	if t.Ambiguity != "" && (s.Path != "/" || !s.Subpaths) {
 		return false
 	}
 	return s.Contains(t.Path)
