@@ -227,6 +227,9 @@ func (r *reader) allowFrom(e *xmldoc.Element) (AllowFrom, bool) {
 		}
 	}
 	r.Text(e, runtime)
+	if n := e.Count("domain"); n > 0 {
+		af.Domains = make([]Domain, 0, n)
+	}
 	for _, c := range e.Children {
 		switch r.name(c) {
 		case "domain":

@@ -105,6 +105,9 @@ func (r *reader) root(doc *xmldoc.Document) *Policy {
 		}
 	}
 	r.Text(root, runtime)
+	if n := root.Count("allow-access-from"); n > 0 {
+		pol.AllowAccessFrom = make([]AllowAccessFrom, 0, n)
+	}
 	last := -1
 	for _, c := range root.Children {
 		rank, known := order[c.Local]
@@ -140,8 +143,9 @@ func (r *reader) root(doc *xmldoc.Document) *Policy {
 
 // attrs walks e's attributes, handing known ones to set and reporting the
 // rest as ignored.
-func (r *reader) attrs(e *xmldoc.Element, set func(a xmldoc.Attr) bool, known ...string) {
-	for _, a := range e.Attrs {
+func (r *reader) attrs(e *xmldoc.Element, set func(a *xmldoc.Attr) bool, known ...string) {
+	for i := range e.Attrs {
+		a := &e.Attrs[i]
 		if a.Prefix == "" && set(a) {
 			continue
 		}
@@ -163,7 +167,7 @@ func (r *reader) empty(e *xmldoc.Element) {
 func (r *reader) siteControl(e *xmldoc.Element, before int) SiteControl {
 	sc := SiteControl{Pos: match.Pos(e.Pos)}
 	has := false
-	r.attrs(e, func(a xmldoc.Attr) bool {
+	r.attrs(e, func(a *xmldoc.Attr) bool {
 		if a.Local == "permitted-cross-domain-policies" {
 			sc.PermittedCrossDomainPolicies, has = a.Value, true
 			return true
@@ -192,14 +196,14 @@ func (r *reader) siteControl(e *xmldoc.Element, before int) SiteControl {
 func (r *reader) allowAccessFrom(e *xmldoc.Element) AllowAccessFrom {
 	aa := AllowAccessFrom{Pos: match.Pos(e.Pos)}
 	var domain, ports, secure *xmldoc.Attr
-	r.attrs(e, func(a xmldoc.Attr) bool {
+	r.attrs(e, func(a *xmldoc.Attr) bool {
 		switch a.Local {
 		case "domain":
-			aa.Domain, domain = a.Value, &a
+			aa.Domain, domain = a.Value, a
 		case "to-ports":
-			aa.ToPorts, ports = a.Value, &a
+			aa.ToPorts, ports = a.Value, a
 		case "secure":
-			aa.Secure, secure = a.Value, &a
+			aa.Secure, secure = a.Value, a
 		default:
 			return false
 		}
@@ -251,14 +255,14 @@ func (r *reader) secure(a xmldoc.Attr) {
 func (r *reader) allowHeaders(e *xmldoc.Element) AllowHTTPRequestHeadersFrom {
 	ah := AllowHTTPRequestHeadersFrom{Pos: match.Pos(e.Pos)}
 	var domain, headers, secure *xmldoc.Attr
-	r.attrs(e, func(a xmldoc.Attr) bool {
+	r.attrs(e, func(a *xmldoc.Attr) bool {
 		switch a.Local {
 		case "domain":
-			ah.Domain, domain = a.Value, &a
+			ah.Domain, domain = a.Value, a
 		case "headers":
-			ah.Headers, headers = a.Value, &a
+			ah.Headers, headers = a.Value, a
 		case "secure":
-			ah.Secure, secure = a.Value, &a
+			ah.Secure, secure = a.Value, a
 		default:
 			return false
 		}
@@ -285,7 +289,7 @@ func (r *reader) allowHeaders(e *xmldoc.Element) AllowHTTPRequestHeadersFrom {
 func (r *reader) identity(e *xmldoc.Element) AllowAccessFromIdentity {
 	id := AllowAccessFromIdentity{Pos: match.Pos(e.Pos)}
 	r.Note(e.Pos, reading.CodeUnknownElem, "<allow-access-from-identity> is for Acrobat; %s ignores it", runtime)
-	r.attrs(e, func(xmldoc.Attr) bool { return false })
+	r.attrs(e, func(*xmldoc.Attr) bool { return false })
 	r.Text(e, runtime)
 	for _, s := range e.Children {
 		if s.Local != "signatory" || s.Prefix != "" {
@@ -293,7 +297,7 @@ func (r *reader) identity(e *xmldoc.Element) AllowAccessFromIdentity {
 			continue
 		}
 		sig := Signatory{Pos: match.Pos(s.Pos)}
-		r.attrs(s, func(xmldoc.Attr) bool { return false })
+		r.attrs(s, func(*xmldoc.Attr) bool { return false })
 		r.Text(s, runtime)
 		for _, c := range s.Children {
 			if c.Local != "certificate" || c.Prefix != "" {
@@ -301,7 +305,7 @@ func (r *reader) identity(e *xmldoc.Element) AllowAccessFromIdentity {
 				continue
 			}
 			cert := Certificate{Pos: match.Pos(c.Pos)}
-			r.attrs(c, func(a xmldoc.Attr) bool {
+			r.attrs(c, func(a *xmldoc.Attr) bool {
 				switch a.Local {
 				case "fingerprint":
 					cert.Fingerprint = a.Value

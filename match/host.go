@@ -77,7 +77,7 @@ func ParseHostPattern(s string, w Wildcard) (HostPattern, error) {
 		if err != nil {
 			return never("%v", err)
 		}
-		if _, err := netip.ParseAddr(h); err == nil {
+		if isAddr(h) {
 			return never("wildcards never match IP addresses")
 		}
 		return HostPattern{kind: hostSuffix, host: h, apex: w == WildcardWithApex}, nil
@@ -91,13 +91,24 @@ func ParseHostPattern(s string, w Wildcard) (HostPattern, error) {
 	if err != nil {
 		return never("%v", err)
 	}
-	if _, err := netip.ParseAddr(h); err == nil {
+	if isAddr(h) {
 		return HostPattern{kind: hostIP, host: h}, nil
 	}
 	if looksNumeric(s) {
 		return never("%s is not a valid IP address", Quote(s))
 	}
 	return HostPattern{kind: hostExact, host: h}, nil
+}
+
+// isAddr reports whether the normalized host h is an IP address. Only
+// digits and dots (IPv4) or a colon (IPv6) can be one, so a name skips
+// the parse.
+func isAddr(h string) bool {
+	if !looksNumeric(h) && !strings.Contains(h, ":") {
+		return false
+	}
+	_, err := netip.ParseAddr(h)
+	return err == nil
 }
 
 // looksNumeric reports whether s is made of digits and dots only, the shape

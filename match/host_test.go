@@ -173,3 +173,55 @@ func FuzzHostPattern(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainHost checks NormalizeHost's fast path against its full path
+// (IDNA mapping and all) on the names it takes and the ones it must not.
+func TestPlainHost(t *testing.T) {
+	for _, h := range []string{"www.example.com", "my-site.example", "a_b.example", "123.example", "x.y.z", "a-b-c.d-e"} {
+		got, ok := plainHost(h)
+		assert.True(t, ok, h)
+		want, err := normalizeHost(h)
+		require.NoError(t, err, h)
+		assert.Equal(t, want, got, h)
+	}
+	for _, h := range []string{"", "WWW.example.com", "xn--bcher-kva.example", "ab--c.example", "-a.example", "a-.example", "a..b", ".a", "a.",
+		"10.0.0.1", "1.2", "::1", "[::1]", "bücher.example", "a b", "a*b", strings.Repeat("a", 64) + ".example"} {
+		_, ok := plainHost(h)
+		assert.False(t, ok, h)
+	}
+	// Every name of up to six characters over an alphabet that reaches
+	// each of the fast path's rules.
+	const alphabet = "a-._1xn"
+	var walk func(prefix string)
+	walk = func(prefix string) {
+		if got, ok := plainHost(prefix); ok {
+			want, err := normalizeHost(prefix)
+			if err != nil || want != got {
+				t.Fatalf("plainHost(%q) = %q, but the full path gives %q, %v", prefix, got, want, err)
+			}
+		}
+		if len(prefix) == 6 {
+			return
+		}
+		for i := range len(alphabet) {
+			walk(prefix + alphabet[i:i+1])
+		}
+	}
+	walk("")
+}
+
+func FuzzPlainHost(f *testing.F) {
+	for _, s := range []string{"www.example.com", "ab--c.example", "a_b.example", "1.2.3.4", "x-.y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		got, ok := plainHost(h)
+		if !ok {
+			return
+		}
+		want, err := normalizeHost(h)
+		if err != nil || want != got {
+			t.Fatalf("plainHost(%q) = %q, but the full path gives %q, %v", h, got, want, err)
+		}
+	})
+}

@@ -343,6 +343,52 @@ var hostProfile = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.B
 // literals in canonical form without brackets, names converted to ASCII
 // (Punycode) with UTS 46 mapping and lower-cased.
 func NormalizeHost(host string) (string, error) {
+	if a, ok := plainHost(host); ok {
+		return a, nil
+	}
+	return normalizeHost(host)
+}
+
+// plainHost is NormalizeHost's fast path, for the common name made of
+// lower-case letters, digits, underscores, and hyphens inside labels,
+// which the IDNA mapping leaves as it is: it returns the name and true
+// only when normalizeHost would return the same. Anything else (an
+// address, upper case, an empty label, a hyphen at either end of a label
+// or in both the third and fourth places, as "xn--" has, a label of more than
+// 63 bytes) takes the full path.
+func plainHost(h string) (string, bool) {
+	if len(h) == 0 || len(h) > 253 {
+		return "", false
+	}
+	letters, label := false, 0
+	for i := 0; i <= len(h); i++ {
+		if i == len(h) || h[i] == '.' {
+			if label == 0 || h[i-1] == '-' || label > 63 {
+				return "", false
+			}
+			label = 0
+			continue
+		}
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', c == '_':
+			letters = true
+		case '0' <= c && c <= '9':
+		case c == '-':
+			if label == 0 || label == 3 && h[i-1] == '-' {
+				return "", false
+			}
+		default:
+			return "", false
+		}
+		label++
+	}
+	// Digits and dots alone are an IPv4 address, or no host at all.
+	return h, letters
+}
+
+// normalizeHost is NormalizeHost's full path.
+func normalizeHost(host string) (string, error) {
 	h := host
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
 		h = h[1 : len(h)-1]

@@ -110,6 +110,11 @@ func FuzzParseTo(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, to string) {
 		rel, err := ParseTo(to)
+		if fast, ok := plainTo(to); ok {
+			if slow, err := parseTo(to); err != nil || slow != fast {
+				t.Fatalf("plainTo(%q) = %q, but the full path gives %q, %v", to, fast, slow, err)
+			}
+		}
 		if err != nil || rel == "" {
 			return
 		}
@@ -120,4 +125,36 @@ func FuzzParseTo(f *testing.F) {
 			t.Fatalf("ParseTo(%q) = %q keeps dot-segments", to, rel)
 		}
 	})
+}
+
+// TestPlainTo checks ParseTo's fast path against its full path on every
+// to of up to six characters over an alphabet that reaches each rule.
+func TestPlainTo(t *testing.T) {
+	const alphabet = "a./%:~"
+	taken := 0
+	var walk func(to string)
+	walk = func(to string) {
+		if fast, ok := plainTo(to); ok {
+			taken++
+			if slow, err := parseTo(to); err != nil || slow != fast {
+				t.Fatalf("plainTo(%q) = %q, but the full path gives %q, %v", to, fast, slow, err)
+			}
+		}
+		if len(to) == 6 {
+			return
+		}
+		for i := range len(alphabet) {
+			walk(to + alphabet[i:i+1])
+		}
+	}
+	walk("")
+	if taken == 0 {
+		t.Fatal("the fast path took nothing")
+	}
+	for _, to := range []string{"service/", "svc.v2/", "a//b/", "api-1/x_y/"} {
+		_, ok := plainTo(to)
+		if !ok {
+			t.Errorf("plainTo(%q) is not taken", to)
+		}
+	}
 }

@@ -152,6 +152,9 @@ func (r *reader) root(root *xmldoc.Element) *Policy {
 		}
 	}
 	r.Text(root, runtime)
+	if n := root.Count("allow"); n > 0 {
+		pol.Allow = make([]Allow, 0, n)
+	}
 	for _, c := range root.Children {
 		if c.Local != "allow" || c.Space != root.Space {
 			r.Ignore(c.Pos, reading.CodeUnknownElem, "<%s> is not an element of the format; %s ignores it%s", c.QName(), runtime, reading.Suggest(c.Local, "allow"))

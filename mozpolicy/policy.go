@@ -117,6 +117,39 @@ func ParseTo(to string) (string, error) {
 	if to == "" {
 		return "", nil
 	}
+	if dir, ok := plainTo(to); ok {
+		return dir, nil
+	}
+	return parseTo(to)
+}
+
+// plainTo is ParseTo's fast path, for the common to made of letters,
+// digits, '-', '_', '~', '.' and '/' that ends in '/', has no "." or
+// ".." segment and does not start with '/': such a to names itself. It
+// returns the directory and true only when parseTo would return the same.
+func plainTo(to string) (string, bool) {
+	if to == "" || to[0] == '/' || to[len(to)-1] != '/' {
+		return "", false
+	}
+	seg := 0 // start of the current segment
+	for i := 0; i < len(to); i++ {
+		c := to[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '~', c == '.':
+		case c == '/':
+			if s := to[seg:i]; s == "." || s == ".." {
+				return "", false
+			}
+			seg = i + 1
+		default:
+			return "", false
+		}
+	}
+	return to, true
+}
+
+// parseTo is ParseTo's full path.
+func parseTo(to string) (string, error) {
 	never := func(format string, args ...any) (string, error) {
 		return "", &match.PatternError{Pattern: to, Reason: fmt.Sprintf(format, args...)}
 	}

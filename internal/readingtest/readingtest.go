@@ -4,7 +4,10 @@
 package readingtest
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -113,5 +116,25 @@ func Sweep(t *testing.T, n, size int, check func(t *testing.T, b []byte) (allowe
 	}
 	if allowed == 0 {
 		t.Fatal("no request was ever allowed: the sweep tests nothing")
+	}
+}
+
+// Tokens is the baseline the format packages' BenchmarkTokens measure
+// Parse against: the bare pass of encoding/xml over b that any reader of
+// the format makes (Decoder.Token until the end, strict, nothing built).
+// Parse drives the lower RawToken instead and makes the checks Token
+// makes (end tags match, prefixes are bound) itself, with more of its own.
+func Tokens(b []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = true
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	for {
+		_, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
 }

@@ -110,9 +110,13 @@ type Element struct {
 	Attrs []Attr
 	// Children are the child elements in document order.
 	Children []*Element
-	// Text lists the character data directly inside the element, one entry
-	// per run between child elements, whitespace included.
+	// Text lists the character data directly inside the element that is
+	// not all whitespace, one entry per run between child elements.
 	Text []Text
+	// Blank reports whitespace-only character data directly inside the
+	// element (the indentation between child elements), which Text leaves
+	// out.
+	Blank bool
 	// SelfClosing reports that the element was written <name .../>.
 	SelfClosing bool
 }
@@ -154,19 +158,29 @@ func (e *Element) Attr(local string) (Attr, bool) {
 	return Attr{}, false
 }
 
+// Count returns the number of e's children named local, in any
+// namespace: a reader sizes the slice it reads them into.
+func (e *Element) Count(local string) int {
+	n := 0
+	for _, c := range e.Children {
+		if c.Local == local {
+			n++
+		}
+	}
+	return n
+}
+
 // HasContent reports whether the element has child elements or any
 // character data, whitespace included.
-func (e *Element) HasContent() bool { return len(e.Children) > 0 || len(e.Text) > 0 }
+func (e *Element) HasContent() bool { return len(e.Children) > 0 || len(e.Text) > 0 || e.Blank }
 
 // NonSpaceText returns the first run of character data that is not all
 // whitespace.
 func (e *Element) NonSpaceText() (Text, bool) {
-	for _, t := range e.Text {
-		if !isSpace(t.Data) {
-			return t, true
-		}
+	if len(e.Text) == 0 {
+		return Text{}, false
 	}
-	return Text{}, false
+	return e.Text[0], true
 }
 
 func qname(prefix, local string) string {
@@ -258,6 +272,8 @@ func decodeBOM(b []byte, doc *Document) ([]byte, error) {
 	return b, nil
 }
 
+var newline = []byte{'\n'}
+
 // posCounter turns byte offsets, visited in increasing order, into positions.
 type posCounter struct {
 	off, line, col int
@@ -267,7 +283,30 @@ func (c *posCounter) at(src []byte, off int) Pos {
 	if off < c.off { // not expected; restart
 		*c = posCounter{line: 1, col: 1}
 	}
+	if off <= len(src) && (off == len(src) || utf8.RuneStart(src[off])) {
+		// The common case, off at the start of a character: count the
+		// newlines and the characters after the last one in bulk.
+		seg := src[c.off:off]
+		if n := bytes.Count(seg, newline); n > 0 {
+			c.line += n
+			c.col = 1 + utf8.RuneCount(seg[bytes.LastIndexByte(seg, '\n')+1:])
+		} else {
+			c.col += utf8.RuneCount(seg)
+		}
+		c.off = off
+		return Pos{c.line, c.col}
+	}
 	for c.off < off && c.off < len(src) {
+		if b := src[c.off]; b < utf8.RuneSelf {
+			if b == '\n' {
+				c.line++
+				c.col = 1
+			} else {
+				c.col++
+			}
+			c.off++
+			continue
+		}
 		r, n := utf8.DecodeRune(src[c.off:])
 		if r == '\n' {
 			c.line++
@@ -288,7 +327,12 @@ type parser struct {
 	pos      posCounter
 	stack    []*Element
 	scopes   []map[string]string // prefix -> namespace, one per open element
-	sawRoot  bool
+	// elems and attrs are slabs the tree's elements and attribute lists
+	// are cut from: a file of thousands of entries costs a few dozen
+	// allocations for them, not thousands.
+	elems   []Element
+	attrs   []Attr
+	sawRoot bool
 }
 
 func (p *parser) errAt(off int, format string, args ...any) error {
@@ -374,6 +418,10 @@ func (p *parser) token(tok xml.Token, start, end int, first bool) error {
 	case xml.CharData:
 		if len(p.stack) > 0 {
 			top := p.stack[len(p.stack)-1]
+			if isSpaceBytes(t) {
+				top.Blank = true
+				return nil
+			}
 			// Point at the first character that is not whitespace, where
 			// a reader looks for the stray text.
 			at := start
@@ -383,7 +431,7 @@ func (p *parser) token(tok xml.Token, start, end int, first bool) error {
 			top.Text = append(top.Text, Text{Pos: p.pos.at(p.src, at), Data: string(t)})
 			return nil
 		}
-		if !isSpace(string(t)) {
+		if !isSpaceBytes(t) {
 			i := start + strings.IndexFunc(string(p.src[start:end]), func(r rune) bool { return !isSpaceRune(r) })
 			if p.sawRoot {
 				return p.errAt(i, "text after the root element")
@@ -445,30 +493,56 @@ func (p *parser) startElement(t xml.StartElement, start, end int) error {
 		err.(*Error).Limit = true
 		return err
 	}
-	el := &Element{Pos: p.pos.at(p.src, start), Prefix: t.Name.Space, Local: t.Name.Local}
-	attrPos := scanAttrOffsets(p.src[start:end], len(t.Attr))
+	el := p.newElement()
+	*el = Element{Pos: p.pos.at(p.src, start), Prefix: t.Name.Space, Local: t.Name.Local}
+	var offs [8]int
+	attrPos := scanAttrOffsets(p.src[start:end], offs[:0], len(t.Attr))
 
 	// Namespace declarations first, since they apply to the element itself.
-	scope := map[string]string{}
-	seen := make(map[string]bool, len(t.Attr))
+	// An element without them adds a nil scope.
+	var scope map[string]string
+	declare := func(prefix, ns string) {
+		if scope == nil {
+			scope = map[string]string{}
+		}
+		scope[prefix] = ns
+	}
+	// Duplicates are found by comparing names: a few attributes are
+	// cheaper to compare than to hash, and many go through a map, so a
+	// tag of thousands of attributes costs no quadratic time.
+	var seen map[string]bool
+	if len(t.Attr) > 8 {
+		seen = make(map[string]bool, len(t.Attr))
+	}
+	if len(t.Attr) > 0 {
+		el.Attrs = p.newAttrs(len(t.Attr))
+	}
 	for i, a := range t.Attr {
 		off := start
 		if i < len(attrPos) {
 			off = start + attrPos[i]
 		}
 		at := Attr{Pos: p.pos.at(p.src, off), Prefix: a.Name.Space, Local: a.Name.Local, Value: a.Value}
-		if seen[at.QName()] {
-			return &Error{Pos: at.Pos, Msg: fmt.Sprintf("attribute %s appears twice on <%s>", at.QName(), el.QName())}
+		if seen != nil {
+			if seen[at.QName()] {
+				return &Error{Pos: at.Pos, Msg: fmt.Sprintf("attribute %s appears twice on <%s>", at.QName(), el.QName())}
+			}
+			seen[at.QName()] = true
+		} else {
+			for j := range el.Attrs {
+				if el.Attrs[j].Prefix == at.Prefix && el.Attrs[j].Local == at.Local {
+					return &Error{Pos: at.Pos, Msg: fmt.Sprintf("attribute %s appears twice on <%s>", at.QName(), el.QName())}
+				}
+			}
 		}
-		seen[at.QName()] = true
 		switch {
 		case at.Prefix == "" && at.Local == "xmlns":
-			scope[""] = at.Value
+			declare("", at.Value)
 		case at.Prefix == "xmlns":
 			if at.Value == "" {
 				return &Error{Pos: at.Pos, Msg: fmt.Sprintf("namespace prefix %s declared with an empty URI", at.Local)}
 			}
-			scope[at.Local] = at.Value
+			declare(at.Local, at.Value)
 		}
 		el.Attrs = append(el.Attrs, at)
 	}
@@ -479,7 +553,7 @@ func (p *parser) startElement(t xml.StartElement, start, end int) error {
 	}
 	el.Space = space
 	// Resolve prefixed attributes and catch two names for one attribute.
-	expanded := map[string]string{}
+	var expanded map[string]string
 	for i := range el.Attrs {
 		a := &el.Attrs[i]
 		if a.Prefix == "" || a.Prefix == "xmlns" {
@@ -494,6 +568,9 @@ func (p *parser) startElement(t xml.StartElement, start, end int) error {
 		if other, dup := expanded[key]; dup {
 			return &Error{Pos: a.Pos, Msg: fmt.Sprintf("attributes %s and %s on <%s> are the same attribute", other, a.QName(), el.QName())}
 		}
+		if expanded == nil {
+			expanded = map[string]string{}
+		}
 		expanded[key] = a.QName()
 	}
 
@@ -506,6 +583,32 @@ func (p *parser) startElement(t xml.StartElement, start, end int) error {
 	}
 	p.stack = append(p.stack, el)
 	return nil
+}
+
+// slab is the most elements or attributes allocated at once.
+const slab = 64
+
+// newElement returns a zero Element cut from the slab.
+func (p *parser) newElement() *Element {
+	if len(p.elems) == cap(p.elems) {
+		p.elems = make([]Element, 0, min(max(2*cap(p.elems), 2), slab))
+	}
+	p.elems = p.elems[:len(p.elems)+1]
+	return &p.elems[len(p.elems)-1]
+}
+
+// newAttrs returns an empty attribute list of capacity n cut from the
+// slab; appending past n copies it out.
+func (p *parser) newAttrs(n int) []Attr {
+	if n > slab/4 {
+		return make([]Attr, 0, n)
+	}
+	if cap(p.attrs)-len(p.attrs) < n {
+		p.attrs = make([]Attr, 0, min(max(2*cap(p.attrs), n), slab))
+	}
+	i := len(p.attrs)
+	p.attrs = p.attrs[:i+n]
+	return p.attrs[i : i : i+n]
 }
 
 func (p *parser) endElement(t xml.EndElement, start, end int) error {
@@ -541,8 +644,7 @@ func (p *parser) lookup(prefix string) (string, bool) {
 
 // scanAttrOffsets returns the byte offset of each attribute name within the
 // raw start tag tag, which encoding/xml has already found well-formed.
-func scanAttrOffsets(tag []byte, n int) []int {
-	offs := make([]int, 0, n)
+func scanAttrOffsets(tag []byte, offs []int, n int) []int {
 	i := 1 // skip '<'
 	for i < len(tag) && !isSpaceByte(tag[i]) && tag[i] != '/' && tag[i] != '>' {
 		i++
@@ -628,6 +730,15 @@ func firstWord(s string) string {
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func isSpaceRune(r rune) bool { return r == ' ' || r == '\t' || r == '\r' || r == '\n' }
+
+func isSpaceBytes(s []byte) bool {
+	for _, c := range s {
+		if !isSpaceByte(c) {
+			return false
+		}
+	}
+	return true
+}
 
 func isSpace(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -185,7 +186,7 @@ func TestUTF16(t *testing.T) {
 
 func TestScanAttrOffsets(t *testing.T) {
 	tag := []byte(`<a  x = "1>" y='"'	z="3"/>`)
-	assert.Equal(t, []int{4, 13, 19}, scanAttrOffsets(tag, 3))
+	assert.Equal(t, []int{4, 13, 19}, scanAttrOffsets(tag, nil, 3))
 }
 
 func FuzzParse(f *testing.F) {
@@ -207,4 +208,37 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPosCounter checks the bulk counting of positions against counting
+// one character at a time from the start, at every offset of texts with
+// newlines, multi-byte characters and invalid bytes, visited in order
+// with gaps and restarts.
+func TestPosCounter(t *testing.T) {
+	slow := func(src []byte, off int) Pos {
+		line, col := 1, 1
+		for i := 0; i < off && i < len(src); {
+			r, n := utf8.DecodeRune(src[i:])
+			if r == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+			i += n
+		}
+		return Pos{line, col}
+	}
+	for _, src := range []string{"", "abc", "a\nb\n\ncd", "é\nü€x\n𝄞y", "a\xffb\n\xe2\x82", "\n\n\n"} {
+		for step := 1; step <= 3; step++ {
+			c := posCounter{line: 1, col: 1}
+			for off := 0; off <= len(src); off += step {
+				if !utf8.RuneStart(append([]byte(src), 0)[off]) {
+					continue // the decoder's offsets fall on characters
+				}
+				assert.Equal(t, slow([]byte(src), off), c.at([]byte(src), off), "%q at %d", src, off)
+			}
+			// A restart from an earlier offset.
+			assert.Equal(t, slow([]byte(src), 0), c.at([]byte(src), 0), "%q restarted", src)
+		}
+	}
 }
