@@ -55,6 +55,9 @@ type Client struct {
 	Timeout, SocketTimeout time.Duration
 
 	sites fetch.Cache[*site]
+	// settled holds the sites whose fetch is done, by origin, for lookups
+	// that build no key.
+	settled fetch.Memo[fetch.Origin, *site]
 }
 
 // site is what a Client learned about one site: the policy that decides
@@ -82,20 +85,31 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 	case req.SameOrigin():
 		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}}, nil
 	}
-	key := t.Root()
+	// A site the Client has settled is found without building its key.
+	memo := fetch.Origin{Scheme: t.Scheme, Host: t.Host, Port: t.Port}
 	if t.IsSocket() {
-		key = "tcp://" + net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort))
+		memo.Port = SocketPolicyPort
 	}
-	s, cached, err := c.sites.Do(ctx, key, func(ctx context.Context) *site {
+	s, cached := c.settled.Load(memo)
+	if !cached {
+		key := t.Root()
 		if t.IsSocket() {
-			return c.socketSite(ctx, t, key)
+			key = "tcp://" + net.JoinHostPort(t.Host, strconv.Itoa(SocketPolicyPort))
 		}
-		return c.httpSite(ctx, t, false)
-	})
-	if err != nil {
-		return &match.Lookup{Decision: match.Deny(req, match.NoPolicy, runtimeName, key, "no answer: "+err.Error())}, err
+		var err error
+		s, cached, err = c.sites.Do(ctx, key, func(ctx context.Context) *site {
+			if t.IsSocket() {
+				return c.socketSite(ctx, t, key)
+			}
+			return c.httpSite(ctx, t, false)
+		})
+		if err != nil {
+			return &match.Lookup{Decision: match.Deny(req, match.NoPolicy, runtimeName, key, "no answer: "+err.Error())}, err
+		}
+		c.settled.Store(memo, s)
 	}
-	l := &match.Lookup{Files: append([]match.Consulted(nil), s.files...)}
+	l := fetch.NewLookup(len(s.files))
+	l.Files = append(l.Files, s.files...)
 	for i := range l.Files {
 		l.Files[i].Cached = cached
 	}
@@ -110,7 +124,7 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 	if l.Decision.Allowed {
 		last.Note = "grants"
 	} else {
-		last.Note = "does not grant (" + l.Decision.Code.String() + ")"
+		last.Note = fetch.DoesNotGrant(l.Decision.Code)
 	}
 	return l, nil
 }

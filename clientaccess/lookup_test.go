@@ -185,3 +185,45 @@ func TestClientSurvey(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{`tcp://a.example:943 used=true extra=false model=true unread="": the policy of sockets on a.example`}, notes(files))
 }
+
+// BenchmarkClientCached is the cost of a lookup once the session has the
+// site's policy, beside Decide on the same compiled policy, alone and from
+// many goroutines at once.
+func BenchmarkClientCached(b *testing.B) {
+	site := fakesite.Start(b, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://api.example/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: openPolicy},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	req, _ := match.NewRequest("http://app.example/a.xap", "http://api.example/data")
+	ctx := context.Background()
+	l, err := c.Decide(ctx, req)
+	if err != nil || !l.Decision.Allowed {
+		b.Fatal(err, l.Decision)
+	}
+	p := l.Files[0].Policy
+	b.Run("decide", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p.Decide(req)
+		}
+	})
+	b.Run("client", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Decide(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Decide(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}

@@ -61,6 +61,30 @@ type Client struct {
 	Timeout, SocketTimeout time.Duration
 
 	files fetch.Cache[*policyFile]
+	// routes holds, per target origin, the files a lookup walked there
+	// and what each was, so that a lookup the cache has every file for
+	// replays the walk: no URL built, no map or closure made, one
+	// allocation for the answer.
+	routes fetch.Memo[fetch.Origin, *route]
+	// walkOnly turns the replay off, for tests that compare the two.
+	walkOnly bool
+}
+
+// route is a recorded walk of the policy files for one target origin.
+type route struct {
+	steps []step
+	// complete reports that the walk went through every file; a walk
+	// that stopped at a grant is replayed only up to that grant.
+	complete bool
+	// none is the detail of the denial when no file is judged.
+	none string
+}
+
+// step is one file of a route: its record as the walk left it, and the
+// file when the lookup judges the request against it.
+type step struct {
+	rec  match.Consulted
+	file *policyFile
 }
 
 // file is what a Client learned about one policy location.
@@ -101,6 +125,13 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 	if req.SameOrigin() {
 		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}}, nil
 	}
+	key := fetch.OriginOf(&req.Target)
+	if r, ok := c.routes.Load(key); ok && !c.walkOnly {
+		out := fetch.NewLookup(len(r.steps))
+		if r.replay(req, out) {
+			return out, nil
+		}
+	}
 	l := &lookup{c: c, req: req}
 	var err error
 	if req.Target.IsSocket() {
@@ -114,7 +145,76 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 	for _, f := range l.files {
 		l.out.Files = append(l.out.Files, *f)
 	}
+	if err == nil {
+		if r, ok := c.routes.Load(key); !ok || !r.complete {
+			c.routes.Store(key, l.route())
+		}
+	}
 	return &l.out, err
+}
+
+// DecideInto is Decide writing its answer into l, whose Files it reuses:
+// a proxy that keeps a Lookup per goroutine decides a request whose files
+// the Client has cached without allocating at all. l must not be in use
+// elsewhere; what it held is overwritten.
+func (c *Client) DecideInto(ctx context.Context, req match.Request, l *match.Lookup) error {
+	if req.Target.Scheme == "tcp" {
+		req.Target.Scheme = "xmlsocket"
+	}
+	if r, ok := c.routes.Load(fetch.OriginOf(&req.Target)); ok && !c.walkOnly && req.Validate() == nil && !req.SameOrigin() {
+		if r.replay(req, l) {
+			return nil
+		}
+	}
+	out, err := c.Decide(ctx, req)
+	l.Decision, l.Files = out.Decision, append(l.Files[:0], out.Files...)
+	return err
+}
+
+// route records the walk l made.
+func (l *lookup) route() *route {
+	r := &route{complete: !l.out.Decision.Allowed, none: l.none}
+	for i, f := range l.files {
+		st := step{rec: *f, file: l.judged[i]}
+		st.rec.Cached = !l.skipped[i]
+		r.steps = append(r.steps, st)
+	}
+	return r
+}
+
+// replay judges req along the route, as the walk would with every file
+// cached, writing the answer into out (whose Files it reuses). It reports
+// false when the route stops short of an answer.
+func (r *route) replay(req match.Request, out *match.Lookup) bool {
+	var best match.Decision
+	judged := false
+	out.Files = out.Files[:0]
+	for i := range r.steps {
+		st := &r.steps[i]
+		out.Files = append(out.Files, st.rec)
+		if st.file == nil {
+			continue
+		}
+		d := st.file.policy().Decide(req)
+		if d.Allowed {
+			out.Files[i].Note = "grants"
+			out.Decision = d
+			return true
+		}
+		out.Files[i].Note = fetch.DoesNotGrant(d.Code)
+		if !judged || rank(d.Code) > rank(best.Code) {
+			best, judged = d, true
+		}
+	}
+	if !r.complete {
+		return false // only a grant within the route answers
+	}
+	if judged {
+		out.Decision = best
+	} else {
+		out.Decision = match.Deny(req, match.NoPolicy, runtimeName, "", r.none)
+	}
+	return true
 }
 
 // lookup is one Decide in progress.
@@ -123,7 +223,12 @@ type lookup struct {
 	req   match.Request
 	out   match.Lookup
 	files []*match.Consulted
-	best  *match.Decision // the most telling denial so far
+	// judged and skipped run beside files: the file a request was judged
+	// against there, and whether the walk skipped it without fetching.
+	judged  []*policyFile
+	skipped []bool
+	best    *match.Decision // the most telling denial so far
+	none    string          // the detail of a denial no file made
 }
 
 // consult fetches (or recalls) a file and lists it.
@@ -150,23 +255,31 @@ func (l *lookup) consult(ctx context.Context, loc string, socket bool) (*policyF
 		rec.Model, rec.Policy = f.pol, f.policy()
 	}
 	l.files = append(l.files, rec)
+	l.judged, l.skipped = append(l.judged, nil), append(l.skipped, false)
 	return f, rec, nil
 }
 
 // skip lists a file the lookup did not fetch, and why.
 func (l *lookup) skip(loc, why string) {
 	l.files = append(l.files, &match.Consulted{URL: loc, Note: why})
+	l.judged, l.skipped = append(l.judged, nil), append(l.skipped, true)
 }
 
 // judge decides req against a usable file and reports whether it granted.
 func (l *lookup) judge(f *policyFile, rec *match.Consulted) bool {
+	for i := len(l.files) - 1; i >= 0; i-- {
+		if l.files[i] == rec {
+			l.judged[i] = f
+			break
+		}
+	}
 	d := f.policy().Decide(l.req)
 	if d.Allowed {
 		rec.Note = "grants"
 		l.out.Decision = d
 		return true
 	}
-	rec.Note = "does not grant (" + d.Code.String() + ")"
+	rec.Note = fetch.DoesNotGrant(d.Code)
 	if l.best == nil || rank(d.Code) > rank(l.best.Code) {
 		l.best = &d
 	}
@@ -195,7 +308,8 @@ func (l *lookup) finish(none string) {
 	for _, f := range l.files {
 		notes = append(notes, f.URL+": "+f.Note)
 	}
-	l.out.Decision = match.Deny(l.req, match.NoPolicy, runtimeName, "", none+" ("+strings.Join(notes, "; ")+")")
+	l.none = none + " (" + strings.Join(notes, "; ") + ")"
+	l.out.Decision = match.Deny(l.req, match.NoPolicy, runtimeName, "", l.none)
 }
 
 func (l *lookup) http(ctx context.Context) error {

@@ -2,6 +2,7 @@ package crossdomain
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -239,7 +241,9 @@ func TestClientOneFetchPerSite(t *testing.T) {
 }
 
 // BenchmarkClientCached is the cost of a lookup once the session has the
-// site's files: the cache, and Decide on the compiled policy.
+// site's files, beside Decide on the same compiled policy (the goal: at
+// most twice its time, one allocation), alone and from many goroutines at
+// once (the cache must not serialise its readers).
 func BenchmarkClientCached(b *testing.B) {
 	site := fakesite.Start(b, fakesite.Site{HTTP: map[string]fakesite.Response{
 		"http://open.example/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
@@ -247,14 +251,77 @@ func BenchmarkClientCached(b *testing.B) {
 	c := &Client{HTTPClient: site.Client()}
 	req, _ := match.NewRequest("http://app.example/a.swf", "http://open.example/data")
 	ctx := context.Background()
-	if l, err := c.Decide(ctx, req); err != nil || !l.Decision.Allowed {
+	l, err := c.Decide(ctx, req)
+	if err != nil || !l.Decision.Allowed {
 		b.Fatal(err, l.Decision)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Decide(ctx, req); err != nil {
-			b.Fatal(err)
+	p := l.Files[0].Policy
+	b.Run("decide", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p.Decide(req)
 		}
+	})
+	b.Run("client", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Decide(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client-into", func(b *testing.B) {
+		b.ReportAllocs()
+		var l match.Lookup
+		for b.Loop() {
+			if err := c.DecideInto(ctx, req, &l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client-into-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var l match.Lookup
+			for pb.Next() {
+				if err := c.DecideInto(ctx, req, &l); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("client-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Decide(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+}
+
+// TestClientCachedAllocs pins the one allocation of a cached decision:
+// the answer itself.
+func TestClientCachedAllocs(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://open.example/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	ctx := context.Background()
+	for _, target := range []string{"http://open.example/data", "http://closed.example/data"} {
+		req, err := match.NewRequest("http://app.example/a.swf", target)
+		require.NoError(t, err)
+		_, err = c.Decide(ctx, req)
+		require.NoError(t, err)
+		allocs := testing.AllocsPerRun(100, func() { _, _ = c.Decide(ctx, req) })
+		assert.LessOrEqual(t, allocs, 1.0, target)
+		var l match.Lookup
+		allocs = testing.AllocsPerRun(100, func() { _ = c.DecideInto(ctx, req, &l) })
+		assert.Zero(t, allocs, "DecideInto %s", target)
 	}
 }
 
@@ -344,4 +411,87 @@ func TestClientSurvey(t *testing.T) {
 	files, err = c.Survey(ctx, "xmlsocket://a.example:843")
 	require.NoError(t, err)
 	assert.Equal(t, []got{{"xmlsocket://a.example:843", true, false, "the socket master policy", true, ""}}, summarize(files))
+}
+
+// TestClientReplay: once a Client has every file a lookup needs, it
+// replays the walk it recorded for the target's origin instead of walking
+// again. The answer, the files listed and their notes must be exactly the
+// walk's, whichever request recorded the route.
+func TestClientReplay(t *testing.T) {
+	partner := `<cross-domain-policy><allow-access-from domain="*.partner.example"/></cross-domain-policy>`
+	site := fakesite.Start(t, fakesite.Site{
+		HTTP: map[string]fakesite.Response{
+			"http://a.example/crossdomain.xml":     {Status: 200, ContentType: xcdp, Body: `<cross-domain-policy><site-control permitted-cross-domain-policies="all"/><allow-access-from domain="www.partner.example"/></cross-domain-policy>`},
+			"http://a.example/api/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: partner},
+			"http://a.example/pub/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+			"http://a.example/bad/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: "<nope"},
+			"http://b.example/crossdomain.xml":     {Status: 200, ContentType: xcdp, Body: master("master-only")},
+			"http://b.example/api/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+			"http://c.example/api/crossdomain.xml": {Status: 200, ContentType: xcdp, Body: openHTTP},
+		},
+		Sockets: map[string]string{
+			"a.example:843":  `<cross-domain-policy><allow-access-from domain="www.partner.example" to-ports="9000"/></cross-domain-policy>` + "\x00",
+			"a.example:9001": openSocket,
+			"b.example:843":  master("master-only") + "\x00",
+		},
+	})
+	files := []string{"http://a.example/api/crossdomain.xml", "http://a.example/pub/crossdomain.xml", "http://a.example/bad/crossdomain.xml",
+		"http://b.example/api/crossdomain.xml", "http://c.example/api/crossdomain.xml", "xmlsocket://a.example:9001"}
+	callers := []string{"http://www.partner.example/a.swf", "http://x.partner.example/a.swf", "http://evil.example/a.swf"}
+	targets := []string{"http://a.example/x", "http://a.example/api/x", "http://a.example/pub/x", "http://a.example/bad/x",
+		"http://b.example/api/x", "http://c.example/api/x", "xmlsocket://a.example:9000", "xmlsocket://a.example:9001", "xmlsocket://b.example:9000"}
+	var reqs []match.Request
+	for _, o := range callers {
+		for _, tg := range targets {
+			req, err := match.NewRequest(o, tg)
+			require.NoError(t, err)
+			reqs = append(reqs, req)
+			withHeader := req
+			withHeader.Headers = []string{"X-Custom"}
+			reqs = append(reqs, withHeader)
+		}
+	}
+	replaying := &Client{HTTPClient: site.Client(), DialContext: site.DialContext, PolicyFiles: files}
+	walking := &Client{HTTPClient: site.Client(), DialContext: site.DialContext, PolicyFiles: files, walkOnly: true}
+	ctx := context.Background()
+	// Every order of recording: forward, backward, then forward again.
+	order := append(append(append([]match.Request(nil), reqs...), reversed(reqs)...), reqs...)
+	var into match.Lookup
+	for i, req := range order {
+		got, err := replaying.Decide(ctx, req)
+		require.NoError(t, err)
+		want, err := walking.Decide(ctx, req)
+		require.NoError(t, err)
+		if i < len(reqs) {
+			continue // the first pass fetches: Cached differs
+		}
+		assert.Equal(t, lookupText(want), lookupText(got), "%s -> %s %v", req.Origin, req.Target, req.Headers)
+		into.Files = append(into.Files, match.Consulted{URL: "left over"})
+		require.NoError(t, replaying.DecideInto(ctx, req, &into))
+		assert.Equal(t, lookupText(want), lookupText(&into), "DecideInto %s -> %s %v", req.Origin, req.Target, req.Headers)
+	}
+	assert.Equal(t, 2, site.Requests("http://a.example:80/crossdomain.xml"), "one fetch for each client")
+	for _, tg := range targets {
+		loc, err := match.ParseTarget(tg)
+		require.NoError(t, err)
+		_, ok := replaying.routes.Load(fetch.OriginOf(&loc))
+		assert.True(t, ok, "no route recorded for %s", tg)
+	}
+}
+
+func reversed[T any](s []T) []T {
+	out := make([]T, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+// lookupText is everything a Lookup says, as text.
+func lookupText(l *match.Lookup) []string {
+	out := []string{l.Decision.String(), l.Decision.Code.String()}
+	for _, f := range l.Files {
+		out = append(out, fmt.Sprintf("%s used=%v cached=%v extra=%v unread=%q err=%v policy=%v", f, f.Used, f.Cached, f.Extra, f.Unread, f.Err, f.Policy != nil))
+	}
+	return out
 }

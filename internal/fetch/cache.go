@@ -3,15 +3,19 @@ package fetch
 import (
 	"context"
 	"sync"
+
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Cache remembers one outcome per key for the life of a runtime session,
 // failures included, as the runtimes did. Concurrent callers asking for a
-// key that is being fetched wait for that one fetch. The zero Cache is
-// ready to use and safe for concurrent use.
+// key that is being fetched wait for that one fetch. Once an entry exists,
+// callers read it without a lock, so a cache that has every answer never
+// serialises its readers. The zero Cache is ready to use and safe for
+// concurrent use.
 type Cache[V any] struct {
-	mu sync.Mutex
-	m  map[string]*entry[V]
+	mu sync.Mutex // held while an entry is added
+	m  sync.Map   // key -> *entry[V]
 }
 
 type entry[V any] struct {
@@ -26,20 +30,19 @@ type entry[V any] struct {
 // first gets ctx's error; cached reports whether another call had asked
 // for key first (its fetch done or in flight).
 func (c *Cache[V]) Do(ctx context.Context, key string, fetch func(context.Context) V) (v V, cached bool, err error) {
-	c.mu.Lock()
-	if c.m == nil {
-		c.m = map[string]*entry[V]{}
-	}
-	e, ok := c.m[key]
+	e, ok := c.load(key)
 	if !ok {
-		e = &entry[V]{done: make(chan struct{})}
-		c.m[key] = e
-		go func() {
-			e.v = fetch(context.WithoutCancel(ctx))
-			close(e.done)
-		}()
+		c.mu.Lock()
+		if e, ok = c.load(key); !ok {
+			e = &entry[V]{done: make(chan struct{})}
+			c.m.Store(key, e)
+			go func() {
+				e.v = fetch(context.WithoutCancel(ctx))
+				close(e.done)
+			}()
+		}
+		c.mu.Unlock()
 	}
-	c.mu.Unlock()
 	select {
 	case <-e.done:
 		return e.v, ok, nil
@@ -48,3 +51,87 @@ func (c *Cache[V]) Do(ctx context.Context, key string, fetch func(context.Contex
 		return zero, false, ctx.Err()
 	}
 }
+
+func (c *Cache[V]) load(key string) (*entry[V], bool) {
+	e, ok := c.m.Load(key)
+	if !ok {
+		return nil, false
+	}
+	return e.(*entry[V]), true
+}
+
+// Memo maps keys to values settled once, read without a lock: what a
+// lookup client keeps so that a decision it has every file for is made
+// without fetching, formatting or allocating. The zero Memo is ready to
+// use and safe for concurrent use.
+type Memo[K comparable, V any] struct {
+	m sync.Map
+}
+
+// Load returns the value stored for k.
+func (m *Memo[K, V]) Load(k K) (V, bool) {
+	v, ok := m.m.Load(k)
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return v.(V), true
+}
+
+// Store sets the value for k.
+func (m *Memo[K, V]) Store(k K, v V) { m.m.Store(k, v) }
+
+// Origin keys a Memo by a target's scheme, host and port, which a
+// request already holds, so looking it up builds no string.
+type Origin struct {
+	Scheme, Host string
+	Port         int
+}
+
+// OriginOf returns t's Origin.
+func OriginOf(t *match.Target) Origin { return Origin{t.Scheme, t.Host, t.Port} }
+
+// NewLookup returns a Lookup with no Files and room for n, made in one
+// allocation when n is small, for a client answering from its memo.
+func NewLookup(n int) *match.Lookup {
+	switch {
+	case n <= 1:
+		b := new(struct {
+			l match.Lookup
+			f [1]match.Consulted
+		})
+		b.l.Files = b.f[:0:n]
+		return &b.l
+	case n <= 2:
+		b := new(struct {
+			l match.Lookup
+			f [2]match.Consulted
+		})
+		b.l.Files = b.f[:0:n]
+		return &b.l
+	case n <= 4:
+		b := new(struct {
+			l match.Lookup
+			f [4]match.Consulted
+		})
+		b.l.Files = b.f[:0:n]
+		return &b.l
+	}
+	return &match.Lookup{Files: make([]match.Consulted, 0, n)}
+}
+
+// DoesNotGrant returns the note a lookup puts on a file that does not
+// grant, "does not grant (CODE)", without building it each time.
+func DoesNotGrant(c match.Code) string {
+	if c >= 0 && int(c) < len(doesNotGrant) {
+		return doesNotGrant[c]
+	}
+	return "does not grant (" + c.String() + ")"
+}
+
+var doesNotGrant = func() (notes [32]string) {
+	for c := range notes {
+		notes[c] = "does not grant (" + match.Code(c).String() + ")"
+	}
+	return notes
+}()
