@@ -96,6 +96,9 @@ func (b *Batch) Run(ctx context.Context, sites iter.Seq[string], deliver func(Re
 		defer close(order)
 		i := 0
 		for site := range sites {
+			if ctx.Err() != nil {
+				return
+			}
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():

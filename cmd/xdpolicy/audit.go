@@ -10,8 +10,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/xdpolicy/xdpolicy/audit"
 	"github.com/xdpolicy/xdpolicy/finding"
@@ -20,18 +22,23 @@ import (
 )
 
 type auditFlags struct {
-	sockets, json, quiet bool
-	paths                stringsFlag
-	list, failOn         string
-	parallel             int
-	net                  netFlags
+	sockets, json, quiet  bool
+	paths                 stringsFlag
+	list, failOn          string
+	shard, resume, totals string
+	parallel, perHost     int
+	net                   netFlags
 }
 
 func (f *auditFlags) set(fs *flag.FlagSet) {
 	fs.BoolVar(&f.sockets, "sockets", false, "also ask the socket policy servers: Flash's on port 843, Silverlight's on 943")
 	fs.Var(&f.paths, "path", "an extra path to fetch on every origin, read as a Flash policy file a caller registers,\nsuch as /api/crossdomain.xml (repeatable)")
 	fs.StringVar(&f.list, "list", "", "read more sites from this file, one per line (- for standard input;\nblank lines and lines starting with # are skipped)")
-	fs.IntVar(&f.parallel, "parallel", 8, "audit at most this many sites at once")
+	fs.IntVar(&f.parallel, "parallel", 8, "audit at most this many sites at once (a few hundred is fine)")
+	fs.IntVar(&f.perHost, "per-host", 2, "audit at most this many sites of one host at once")
+	fs.StringVar(&f.shard, "shard", "", "audit only shard K of N (K from 0), a split of the sites by a hash of their host,\nso N machines given the same list each audit their share")
+	fs.StringVar(&f.resume, "resume", "", "append the JSON lines to this file, skipping the sites it already reports\n(implies -json; run the same command again after an interruption)")
+	fs.StringVar(&f.totals, "summary", "", "write the summary of the run to this file, as JSON")
 	fs.StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at this level or above: info, low, medium or high")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per site, one per line")
 	fs.BoolVar(&f.quiet, "q", false, "print no progress on standard error")
@@ -43,7 +50,7 @@ func auditCommand() *command {
 	cmd := &command{
 		name:    "audit",
 		summary: "fetch a site's policy files as the runtimes did and report what they expose",
-		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-fail-on LEVEL] [-json] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
+		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-fail-on LEVEL] [-json] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
 		help: `SITE is a host name (both http:// and https:// are audited) or an http(s) URL
 (its path is ignored; with a port, only that origin is audited). On every
 origin, audit reads the files through each runtime's own lookup: Flash Player's
@@ -73,9 +80,27 @@ the reason in the verdict's "Unknown" (and the file's in "unread"), and the
 site's heading and progress line say "incomplete". A 404, a 410 or a refused
 connection (no HTTPS server, no socket policy server) is an answer.
 
-With several sites, audit runs -parallel of them at once, prints the reports
-in the order given, and shows progress on standard error (-q hides it).
--json prints one object per site per line instead.
+With several sites, audit runs -parallel of them at once (at most -per-host
+of one host), prints the reports in the order given, each as soon as those
+before it are out, and shows progress on standard error (-q hides it).
+-json prints one object per site per line instead. The list is read as the
+audit goes, so a list of a million sites takes no more memory than a short
+one. At the end of a run of several sites, a summary goes to standard error:
+the sites audited and unreachable, the sites where each runtime uses a
+policy, and the findings per code and level; -summary FILE writes it as
+JSON.
+
+A survey too long for one machine or one run:
+
+	-shard K/N   audits the sites whose host hashes to K (0 to N-1), so N
+	             machines (or the N pods of a Kubernetes Indexed Job) given
+	             the same list audit every site once between them; join
+	             their outputs with cat, and their -summary files with jq
+	             (see the README).
+	-resume FILE appends the JSON lines to FILE and skips the sites FILE
+	             already reports; after an interruption, run the same
+	             command again. A line cut short by the interruption is
+	             dropped and its site audited again.
 
 audit exits 0 when no finding reaches -fail-on (default low: info findings,
 dead entries and ignored files, do not fail), 1 when one does, and 2 when a
@@ -86,6 +111,7 @@ Example:
 
 	xdpolicy audit -sockets example.com
 	xdpolicy audit -list sites.txt -json -fail-on high > audit.jsonl
+	xdpolicy audit -list top-1m.txt -parallel 200 -shard 3/8 -resume shard3.jsonl -summary shard3.json
 `,
 	}
 	cmd.flags = func(c *cli) *flag.FlagSet {
@@ -163,7 +189,7 @@ func (c *cli) audit(cmd *command, args []string) int {
 	var f auditFlags
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	f.set(fs)
-	sites, code, ok := c.parseFlags(cmd, fs, args)
+	args, code, ok := c.parseFlags(cmd, fs, args)
 	if !ok {
 		return code
 	}
@@ -174,23 +200,19 @@ func (c *cli) audit(cmd *command, args []string) int {
 	if f.parallel < 1 {
 		return c.usageError(cmd, "-parallel must be at least 1")
 	}
-	for _, s := range sites {
+	if f.perHost < 1 {
+		return c.usageError(cmd, "-per-host must be at least 1")
+	}
+	shard, shards, err := parseShard(f.shard)
+	if err != nil {
+		return c.usageError(cmd, "-shard: %v", err)
+	}
+	for _, s := range args {
 		if _, _, err := audit.ParseSite(s); err != nil {
 			return c.usageError(cmd, "%v", err)
 		}
 	}
-	// A bad line of a -list is reported in its place; the rest is audited.
-	where := make([]string, len(sites)) // "" for an argument, else LIST:LINE
-	if f.list != "" {
-		more, lines, err := c.readList(f.list)
-		if err != nil {
-			fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
-			return exitUsage
-		}
-		sites = append(sites, more...)
-		where = append(where, lines...)
-	}
-	if len(sites) == 0 {
+	if len(args) == 0 && f.list == "" {
 		return c.usageError(cmd, "name at least one SITE, or a -list of them")
 	}
 	client, dial, err := f.net.transport()
@@ -203,84 +225,280 @@ func (c *cli) audit(cmd *command, args []string) int {
 			return c.usageError(cmd, "-path: %v", err)
 		}
 	}
-
-	// -parallel workers audit the sites; the reports print in the order
-	// given, each as soon as those before it are out.
-	results := make([]chan auditResult, len(sites))
-	for i := range results {
-		results[i] = make(chan auditResult, 1)
+	var list io.Reader
+	if f.list != "" {
+		if f.list == "-" {
+			list = c.stdin
+		} else {
+			lf, err := os.Open(f.list)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "xdpolicy audit: -list: %v\n", err)
+				return exitUsage
+			}
+			defer lf.Close()
+			list = lf
+		}
 	}
-	next := make(chan int)
-	go func() {
-		defer close(next)
-		for i := range sites {
-			select {
-			case next <- i:
-			case <-c.ctx.Done():
-				for ; i < len(sites); i++ {
-					results[i] <- auditResult{err: c.ctx.Err()}
-				}
+	out := c.stdout
+	var done map[string]bool // -resume: the sites already reported
+	if f.resume != "" {
+		f.json = true
+		rf, reported, err := openResume(f.resume)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy audit: -resume: %v\n", err)
+			return exitUsage
+		}
+		defer rf.Close()
+		out, done = rf, reported
+	}
+
+	// The sites: the arguments, then the list as it is read, less those of
+	// other shards and those already reported. where says where each came
+	// from (LIST:LINE) while it is in hand.
+	var whereMu sync.Mutex
+	where := map[int]string{}
+	var skipped atomic.Int64
+	sites := func(yield func(string) bool) {
+		i := 0
+		take := func(site, at string) bool {
+			if shards > 1 && audit.Shard(site, shards) != shard || done[site] {
+				skipped.Add(1)
+				return true
+			}
+			if at != "" {
+				whereMu.Lock()
+				where[i] = at
+				whereMu.Unlock()
+			}
+			i++
+			return yield(site)
+		}
+		for _, s := range args {
+			if !take(s, "") {
 				return
 			}
 		}
-	}()
-	var wg sync.WaitGroup
-	var progress sync.Mutex
-	done := 0
-	for range min(f.parallel, len(sites)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				rep, err := audit.Audit(c.ctx, sites[i], cfg)
-				if len(sites) > 1 && !f.quiet {
-					progress.Lock()
-					done++
-					fmt.Fprintf(c.stderr, "xdpolicy audit: [%d/%d] %s: %s\n", done, len(sites), sites[i], summary(rep, err))
-					progress.Unlock()
+		if list == nil {
+			return
+		}
+		sc := bufio.NewScanner(list)
+		for n := 1; sc.Scan(); n++ {
+			line := strings.TrimSpace(sc.Text())
+			if line != "" && !strings.HasPrefix(line, "#") {
+				if !take(line, fmt.Sprintf("%s:%d", f.list, n)) {
+					return
 				}
-				results[i] <- auditResult{rep, err}
 			}
-		}()
+		}
+		if err := sc.Err(); err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy audit: -list %s: %v\n", f.list, err)
+		}
+	}
+	many := len(args) != 1 || list != nil
+	// The progress lines count up to the number of sites when it is known
+	// beforehand: the arguments, and a list read from a file.
+	total := 0
+	if f.list != "-" {
+		for _, s := range args {
+			if (shards <= 1 || audit.Shard(s, shards) == shard) && !done[s] {
+				total++
+			}
+		}
+		if lf, ok := list.(*os.File); ok {
+			n, err := countSites(lf, shard, shards, done)
+			if err != nil {
+				fmt.Fprintf(c.stderr, "xdpolicy audit: -list: %v\n", err)
+				return exitUsage
+			}
+			total += n
+		}
+	}
+	finished := 0
+	b := audit.Batch{Config: cfg, Parallel: f.parallel, PerHost: f.perHost}
+	if many && !f.quiet {
+		b.Done = func(r audit.Result) {
+			finished++
+			count := strconv.Itoa(finished)
+			if total > 0 {
+				count += "/" + strconv.Itoa(total)
+			}
+			fmt.Fprintf(c.stderr, "xdpolicy audit: [%s] %s: %s\n", count, r.Site, summary(r.Report, r.Err))
+		}
 	}
 	exit := exitOK
-	enc := json.NewEncoder(c.stdout)
+	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	for i, s := range sites {
-		r := <-results[i]
-		if r.err != nil {
-			at := ""
-			if where[i] != "" {
-				at = where[i] + ": "
+	var sum audit.Summary
+	printed := 0
+	err = b.Run(c.ctx, sites, func(r audit.Result) error {
+		whereMu.Lock()
+		at := where[r.Index]
+		delete(where, r.Index)
+		whereMu.Unlock()
+		sum.Add(r)
+		if r.Err != nil {
+			if at != "" {
+				at += ": "
 			}
-			fmt.Fprintf(c.stderr, "xdpolicy audit: %s%s: %v\n", at, match.Quote(s), r.err)
+			fmt.Fprintf(c.stderr, "xdpolicy audit: %s%s: %v\n", at, match.Quote(r.Site), r.Err)
 			exit = exitUsage
-			if f.json && !errors.Is(r.err, context.Canceled) {
-				if err := enc.Encode(auditSite{Site: s, Error: at + r.err.Error(), Files: []auditFile{}, Verdicts: []audit.Verdict{}}); err != nil {
-					fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
-				}
+			if f.json && !errors.Is(r.Err, context.Canceled) {
+				return enc.Encode(auditSite{Site: r.Site, Error: at + r.Err.Error(), Files: []auditFile{}, Verdicts: []audit.Verdict{}})
 			}
-			continue
+			return nil
 		}
-		if r.site.Err != nil || len(r.site.Unknown()) > 0 {
+		if r.Report.Err != nil || len(r.Report.Unknown()) > 0 {
 			exit = exitUsage // not audited, or not whole: never a pass
-		} else if w := r.site.Worst(); w != 0 && w >= failOn && exit == exitOK {
+		} else if w := r.Report.Worst(); w != 0 && w >= failOn && exit == exitOK {
 			exit = exitNo
 		}
 		if f.json {
-			if err := enc.Encode(jsonSite(r.site)); err != nil {
-				fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
-				exit = exitUsage
-			}
-			continue
+			return enc.Encode(jsonSite(r.Report))
 		}
-		if i > 0 {
-			fmt.Fprintln(c.stdout)
+		if printed > 0 {
+			fmt.Fprintln(out)
 		}
-		printSite(c.stdout, r.site)
+		printed++
+		printSite(out, r.Report)
+		return nil
+	})
+	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(c.stderr, "xdpolicy audit: interrupted (%v): the rest of the sites were not audited", err)
+		if f.resume != "" {
+			fmt.Fprintf(c.stderr, "; run the same command again to go on")
+		}
+		fmt.Fprintln(c.stderr)
+		exit = exitUsage
+	case err != nil:
+		fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
+		exit = exitUsage
 	}
-	wg.Wait()
+	if n := skipped.Load(); n > 0 && !f.quiet {
+		fmt.Fprintf(c.stderr, "xdpolicy audit: %d sites skipped (%s)\n", n, skipReason(shards > 1, done != nil))
+	}
+	if many && !f.quiet && sum.Sites > 0 {
+		printSummary(c.stderr, &sum)
+	}
+	if f.totals != "" {
+		if err := writeSummary(f.totals, &sum); err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy audit: -summary: %v\n", err)
+			exit = exitUsage
+		}
+	}
 	return exit
+}
+
+// countSites counts the sites of a list file this run audits, and
+// rewinds it.
+func countSites(f *os.File, shard, shards int, done map[string]bool) (int, error) {
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line != "" && !strings.HasPrefix(line, "#") && (shards <= 1 || audit.Shard(line, shards) == shard) && !done[line] {
+			n++
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return n, err
+}
+
+// parseShard reads -shard K/N.
+func parseShard(s string) (k, n int, err error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	ks, ns, ok := strings.Cut(s, "/")
+	k, kerr := strconv.Atoi(ks)
+	n, nerr := strconv.Atoi(ns)
+	if !ok || kerr != nil || nerr != nil || n < 1 || k < 0 || k >= n {
+		return 0, 0, fmt.Errorf("want K/N with 0 <= K < N, such as 0/4, not %s", match.Quote(s))
+	}
+	return k, n, nil
+}
+
+func skipReason(shard, resume bool) string {
+	switch {
+	case shard && resume:
+		return "other shards' or already reported"
+	case shard:
+		return "other shards'"
+	}
+	return "already reported"
+}
+
+// openResume opens an earlier JSON-lines output for appending and
+// returns the sites it reports. A last line cut short (the run was
+// killed while writing it) is dropped, so its site is audited again.
+func openResume(name string) (*os.File, map[string]bool, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, err
+	}
+	done := map[string]bool{}
+	r := bufio.NewReader(f)
+	var good int64 // the length of the complete lines
+	for {
+		line, err := r.ReadBytes('\n')
+		if err == io.EOF {
+			break // a last line without its newline is cut short
+		}
+		if err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		var s struct {
+			Site string `json:"site"`
+		}
+		if json.Unmarshal(line, &s) != nil || s.Site == "" {
+			f.Close()
+			return nil, nil, fmt.Errorf("%s:%d: not a line of audit -json", name, len(done)+1)
+		}
+		done[s.Site] = true
+		good += int64(len(line))
+	}
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, done, nil
+}
+
+// printSummary prints the table a survey publishes.
+func printSummary(w io.Writer, s *audit.Summary) {
+	pct := func(n int) string {
+		if s.Audited == 0 {
+			return ""
+		}
+		return fmt.Sprintf(" (%.1f%%)", 100*float64(n)/float64(s.Audited))
+	}
+	fmt.Fprintf(w, "xdpolicy audit: summary of %d sites: %d audited, %d unreachable, %d incomplete, %d not audited\n",
+		s.Sites, s.Audited, s.Unreachable, s.Incomplete, s.Failed)
+	for _, rt := range audit.Runtimes {
+		fmt.Fprintf(w, "  %-12s policy used on %d sites%s\n", rt, s.WithPolicy[rt], pct(s.WithPolicy[rt]))
+	}
+	for _, l := range []string{"high", "medium", "low", "info", "none"} {
+		fmt.Fprintf(w, "  worst %-6s %d sites%s\n", l, s.Worst[l], pct(s.Worst[l]))
+	}
+	for _, code := range s.Codes() {
+		fmt.Fprintf(w, "  %-32s %d sites%s, %d findings\n", code, s.SitesWithFinding[code], pct(s.SitesWithFinding[code]), s.Findings[code])
+	}
+}
+
+func writeSummary(name string, s *audit.Summary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, append(b, '\n'), 0o644)
 }
 
 // summary is a site's progress line. A site with an unknown verdict is
@@ -315,32 +533,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// readList reads sites from a file, or standard input for "-", with
-// where each was (LIST:LINE).
-func (c *cli) readList(name string) (sites, where []string, err error) {
-	var r io.Reader = c.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-list: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			sites = append(sites, line)
-			where = append(where, fmt.Sprintf("%s:%d", name, n))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, fmt.Errorf("-list %s: %w", name, err)
-	}
-	return sites, where, nil
 }
 
 // printSite prints one site's report: a heading, each location asked

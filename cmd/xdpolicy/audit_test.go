@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/xdpolicy/xdpolicy/audit"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 )
 
@@ -243,15 +245,16 @@ func TestAuditParallel(t *testing.T) {
 	}
 }
 
-// TestAuditCanceled: SIGINT (a cancelled context) ends the audit; the
-// sites not audited are errors.
+// TestAuditCanceled: SIGINT (a cancelled context) ends the audit, which
+// says so and exits 2.
 func TestAuditCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var stdout, stderr bytes.Buffer
 	code := runContext(ctx, []string{"audit", "-q", "a.test", "b.test", "c.test"}, nil, &stdout, &stderr)
 	assert.Equal(t, 2, code)
-	assert.Equal(t, 3, strings.Count(stderr.String(), "context canceled"), stderr.String())
+	assert.Contains(t, stderr.String(), "xdpolicy audit: interrupted (context canceled): the rest of the sites were not audited")
+	assert.Empty(t, stdout.String())
 }
 
 // TestAuditUnknown: a site whose /crossdomain.xml answers after the
@@ -338,4 +341,134 @@ func TestAuditListBadLine(t *testing.T) {
 		assert.Empty(t, s.Error)
 		assert.NotEmpty(t, s.Files, "audited")
 	}
+}
+
+// surveySites serves n made-up sites on loopback, every third one wide
+// open, and returns their names and the flags that reach them.
+func surveySites(t *testing.T, n int) (names, net []string) {
+	site := fakesite.Site{Handlers: map[string]http.Handler{}}
+	for i := range n {
+		name := fmt.Sprintf("s%02d.test", i)
+		names = append(names, name)
+		open := i%3 == 0
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if open && r.URL.Path == "/crossdomain.xml" {
+				w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+				fmt.Fprint(w, auditOpen)
+				return
+			}
+			http.NotFound(w, r)
+		})
+		site.Handlers["http://"+name] = h
+		site.Handlers["https://"+name] = h
+	}
+	srv := fakesite.Start(t, site)
+	net = []string{"-insecure", "-timeout", "2s"}
+	for _, ct := range srv.ConnectTo() {
+		net = append(net, "-connect-to", ct)
+	}
+	return names, net
+}
+
+// reportedSites reads the sites of audit -json output, in order.
+func reportedSites(t *testing.T, out string) []string {
+	var sites []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var s auditSite
+		require.NoError(t, json.Unmarshal([]byte(l), &s), l)
+		sites = append(sites, s.Site)
+	}
+	return sites
+}
+
+// TestAuditShard: N shards of one list audit every site once between
+// them, each the sites audit.Shard gives it, in the list's order.
+func TestAuditShard(t *testing.T) {
+	names, net := surveySites(t, 12)
+	list := filepath.Join(t.TempDir(), "sites.txt")
+	require.NoError(t, os.WriteFile(list, []byte(strings.Join(names, "\n")+"\n"), 0o644))
+	var all []string
+	for k := range 3 {
+		args := append([]string{"audit", "-json", "-list", list, "-shard", fmt.Sprintf("%d/3", k), "-fail-on", "high"}, net...)
+		code, stdout, stderr := runCLI(args...)
+		assert.Contains(t, []int{0, 1}, code, stderr)
+		got := reportedSites(t, stdout)
+		var want []string
+		for _, n := range names {
+			if audit.Shard(n, 3) == k {
+				want = append(want, n)
+			}
+		}
+		assert.Equal(t, want, got, "shard %d/3", k)
+		assert.Contains(t, stderr, fmt.Sprintf("[%d/%d]", len(want), len(want)), "progress counts the shard's sites")
+		all = append(all, got...)
+	}
+	slices.Sort(all)
+	assert.Equal(t, names, all, "every site once")
+	code, _, stderr := runCLI("audit", "-shard", "3/3", "x.test")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-shard: want K/N with 0 <= K < N")
+}
+
+// TestAuditResume: -resume skips the sites a cut-short run reported,
+// drops its half-written last line, and appends the rest.
+func TestAuditResume(t *testing.T) {
+	names, net := surveySites(t, 6)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "sites.txt")
+	require.NoError(t, os.WriteFile(list, []byte(strings.Join(names, "\n")+"\n"), 0o644))
+	out := filepath.Join(dir, "survey.jsonl")
+
+	// A first run that reports two sites and is killed writing the third.
+	code, stdout, stderr := runCLI(append([]string{"audit", "-json", "-q", names[0], names[1]}, net...)...)
+	require.Contains(t, []int{0, 1}, code, stderr)
+	require.NoError(t, os.WriteFile(out, []byte(stdout+`{"site":"`+names[2]+`","files":[`), 0o644))
+
+	code, stdout, stderr = runCLI(append([]string{"audit", "-list", list, "-resume", out, "-summary", filepath.Join(dir, "sum.json"), "-fail-on", "high"}, net...)...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Empty(t, stdout, "the reports go to the -resume file")
+	assert.Contains(t, stderr, "xdpolicy audit: 2 sites skipped (already reported)")
+	assert.Contains(t, stderr, "[4/4]")
+	survey, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, names, reportedSites(t, string(survey)), "every site once, in order")
+
+	var sum audit.Summary
+	b, err := os.ReadFile(filepath.Join(dir, "sum.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.Equal(t, 4, sum.Sites, "the summary counts this run's sites")
+	assert.Equal(t, 1, sum.WithPolicy["flash"], "s03 is open")
+	assert.Equal(t, 1, sum.SitesWithFinding["open-access"])
+
+	// Nothing left: a third run audits nothing.
+	code, _, stderr = runCLI(append([]string{"audit", "-list", list, "-resume", out}, net...)...)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "6 sites skipped")
+	again, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, string(survey), string(again))
+}
+
+// TestAuditSummary: a run of several sites ends with the survey's table
+// on standard error, and -summary writes it as JSON.
+func TestAuditSummary(t *testing.T) {
+	names, net := surveySites(t, 6)
+	sum := filepath.Join(t.TempDir(), "sum.json")
+	code, _, stderr := runCLI(append(append([]string{"audit", "-json", "-summary", sum, "-per-host", "1", "-parallel", "3"}, net...), names...)...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "xdpolicy audit: summary of 6 sites: 6 audited, 0 unreachable, 0 incomplete, 0 not audited\n")
+	assert.Contains(t, stderr, "  flash        policy used on 2 sites (33.3%)\n")
+	assert.Contains(t, stderr, "  worst high   2 sites (33.3%)\n")
+	assert.Regexp(t, `\n  open-access +2 sites \(33\.3%\), 4 findings\n`, stderr, "http:// and https:// of each")
+	var s audit.Summary
+	b, err := os.ReadFile(sum)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &s))
+	assert.Equal(t, 6, s.Audited)
+	assert.Equal(t, 2, s.Worst["high"])
+	assert.Equal(t, 4, s.Worst["none"])
 }
