@@ -1,5 +1,7 @@
 // Command sockbench compares xdpolicy's Flash socket policy server with
-// Node's policyfile package (npm), on this machine, in one run:
+// Node's policyfile package (npm) and with a floor, a bare Go listener
+// that reads the 23-byte request, writes the same reply and closes,
+// checking nothing, on this machine, in one run:
 //
 //	go run ./cmd/sockbench [-duration 2s] [-conc 1,16,64]
 //
@@ -14,7 +16,8 @@
 // measurement it counts the file descriptors each server process holds and its resident
 // memory.
 // It then checks how each treats clients that are not Flash Player, and
-// prints Markdown tables.
+// prints Markdown tables, the last with xdpolicy's rate as a share of the
+// floor's and of policyfile's.
 package main
 
 import (
@@ -50,7 +53,15 @@ func main() {
 	duration := flag.Duration("duration", 2*time.Second, "how long each measurement runs")
 	concs := flag.String("conc", "1,16,64", "comma-separated numbers of concurrent clients")
 	serveGo := flag.String("serve-go", "", "internal: serve this policy file with xdpolicy and print the port")
+	serveFloor := flag.String("serve-floor", "", "internal: serve this policy file with a bare listener and print the port")
 	flag.Parse()
+	if *serveFloor != "" {
+		if err := floor(*serveFloor); err != nil {
+			fmt.Fprintln(os.Stderr, "sockbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *serveGo != "" {
 		if err := serve(*serveGo); err != nil {
 			fmt.Fprintln(os.Stderr, "sockbench:", err)
@@ -61,6 +72,35 @@ func main() {
 	if err := run(*duration, *concs); err != nil {
 		fmt.Fprintln(os.Stderr, "sockbench:", err)
 		os.Exit(1)
+	}
+}
+
+// floor is the least any server must do, in its own process: read the
+// 23-byte request, write the reply and close, with no timeouts, limits or
+// checks of what was sent.
+func floor(policyFile string) error {
+	raw, err := os.ReadFile(policyFile)
+	if err != nil {
+		return err
+	}
+	reply := append(raw, 0)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			var req [len(crossdomain.PolicyRequest)]byte
+			if _, err := io.ReadFull(c, req[:]); err == nil {
+				c.Write(reply)
+			}
+		}()
 	}
 }
 
@@ -136,17 +176,19 @@ func run(duration time.Duration, concList string) error {
 	}
 	// Each measurement gets a fresh server process, so that what one run
 	// leaves behind does not weigh on the next.
+	goName, floorName := "xdpolicy ("+runtime.Version()+")", "floor: a bare Go listener"
 	launchers := []struct {
 		name string
 		cmd  func() *exec.Cmd
 	}{
-		{"xdpolicy (" + runtime.Version() + ")", func() *exec.Cmd { return exec.Command(self, "-serve-go", policyFile) }},
+		{goName, func() *exec.Cmd { return exec.Command(self, "-serve-go", policyFile) }},
 		{nodeName, func() *exec.Cmd { return exec.Command("node", script) }},
+		{floorName, func() *exec.Cmd { return exec.Command(self, "-serve-floor", policyFile) }},
 	}
 
 	fmt.Println("| server | ends the policy with NUL | answers garbage | answers a client that sends nothing | answers before the request |")
 	fmt.Println("|---|---|---|---|---|")
-	for _, l := range launchers {
+	for _, l := range launchers[:2] {
 		s, err := start(l.name, l.cmd())
 		if err != nil {
 			return err
@@ -171,6 +213,7 @@ func run(duration time.Duration, concList string) error {
 	fmt.Println("| server | clients | answered/s | p50 | p99 | failed | open fds after | RSS after |")
 	fmt.Println("|---|---:|---:|---:|---:|---|---:|---:|")
 	results := map[string][]string{}
+	rates := map[string][]float64{}
 	for _, conc := range levels {
 		for _, l := range launchers {
 			s, err := start(l.name, l.cmd())
@@ -189,6 +232,7 @@ func run(duration time.Duration, concList string) error {
 				failed += fmt.Sprintf(" (%v)", shorten(r.FirstError))
 			}
 			time.Sleep(200 * time.Millisecond)
+			rates[s.name] = append(rates[s.name], r.PerSecond())
 			results[s.name] = append(results[s.name], fmt.Sprintf("| %s | %d | %.0f | %s | %s | %s | %s | %s |",
 				s.name, conc, r.PerSecond(), ms(r.Percentile(50)), ms(r.Percentile(99)), failed, s.fds(), s.rss()))
 			s.stop()
@@ -199,6 +243,12 @@ func run(duration time.Duration, concList string) error {
 		for _, line := range results[l.name] {
 			fmt.Println(line)
 		}
+	}
+	fmt.Println("\n| clients | xdpolicy / floor | xdpolicy / policyfile |")
+	fmt.Println("|---:|---:|---:|")
+	for i, conc := range levels {
+		x := rates[goName][i]
+		fmt.Printf("| %d | %.2f | %.2f |\n", conc, x/rates[floorName][i], x/rates[nodeName][i])
 	}
 	return nil
 }
