@@ -5,6 +5,7 @@ import (
 	"context"
 	"hash/fnv"
 	"iter"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,13 @@ import (
 // memory stays flat however long the list, since a report is handed over
 // and dropped as soon as those before it are, and at most Window sites
 // are in hand at any time.
+//
+// Each site is audited over its own copy of the HTTP client's
+// *http.Transport, whose connections are closed when the site is done:
+// the connections to a host, and what the transport keeps about it, end
+// with the host's audit, so a survey of a million hosts keeps none of
+// them (a shared transport keeps a little about every host it has ever
+// dialled).
 //
 //	b := audit.Batch{Parallel: 200}
 //	err := b.Run(ctx, slices.Values(sites), func(r audit.Result) error {
@@ -127,7 +135,9 @@ func (b *Batch) Run(ctx context.Context, sites iter.Seq[string], deliver func(Re
 				host, _, err := ParseSite(j.Site)
 				if err == nil {
 					if err = hosts.acquire(ctx, host); err == nil {
-						r.Report, r.Err = auditSite(ctx, j.Site, b.Config)
+						cfg, done := ownTransport(b.Config)
+						r.Report, r.Err = auditSite(ctx, j.Site, cfg)
+						done()
 						hosts.release(host)
 					}
 				}
@@ -180,6 +190,29 @@ func (b *Batch) Run(ctx context.Context, sites iter.Seq[string], deliver func(Re
 			}
 		}
 	}
+}
+
+// ownTransport returns cfg with a copy of its HTTP client whose transport
+// is a clone of the client's *http.Transport, and a function that closes
+// the clone's connections. A client over another RoundTripper is kept.
+func ownTransport(cfg Config) (Config, func()) {
+	c := cfg.HTTPClient
+	if c == nil {
+		c = http.DefaultClient
+	}
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	tr, ok := rt.(*http.Transport)
+	if !ok {
+		return cfg, func() {}
+	}
+	own := tr.Clone()
+	cc := *c
+	cc.Transport = own
+	cfg.HTTPClient = &cc
+	return cfg, own.CloseIdleConnections
 }
 
 // hostLimit bounds the sites of one host audited at once.

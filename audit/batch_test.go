@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -229,4 +231,38 @@ func TestSummary(t *testing.T) {
 	total.Merge(s)
 	assert.Equal(t, 14, total.Sites)
 	assert.Equal(t, 4, total.SitesWithFinding["open-access"])
+}
+
+// countedConn reports its Close once.
+type countedConn struct {
+	net.Conn
+	once   sync.Once
+	closed func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.closed)
+	return c.Conn.Close()
+}
+
+// TestBatchClosesConnections: each site's connections are closed when
+// the site is done, so a survey holds none for the hosts behind it.
+func TestBatchClosesConnections(t *testing.T) {
+	cfg, names := batchSites(t, 12)
+	base := cfg.HTTPClient.Transport.(*http.Transport)
+	var open atomic.Int64
+	tr := base.Clone()
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		open.Add(1)
+		return &countedConn{Conn: c, closed: func() { open.Add(-1) }}, nil
+	}
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	b := Batch{Config: cfg, Parallel: 4}
+	require.NoError(t, b.Run(context.Background(), slices.Values(names), func(Result) error { return nil }))
+	assert.Zero(t, open.Load(), "connections left open after the sites were done")
 }
