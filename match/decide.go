@@ -59,7 +59,7 @@ func (p *Policy) Decide(req Request) Decision {
 	var buf [16]ref
 	ix := p.index()
 	cands := ix.candidates(req.Origin.Host, buf[:0])
-	var best verdict
+	var v, best verdict
 	var bestRule *Rule
 	for len(cands) > 0 {
 		// The run of candidates that belong to one rule.
@@ -68,7 +68,7 @@ func (p *Policy) Decide(req Request) Decision {
 			n++
 		}
 		r := &p.Rules[cands[0].rule]
-		v := r.judge(&d.Request, cands[:n])
+		r.judge(&d.Request, cands[:n], &v)
 		cands = cands[n:]
 		if v.code == Granted || v.code == PathCharacters {
 			d.Code, d.Rule, d.Caller, d.path, d.detail = v.code, r, v.caller, v.path, v.detail
@@ -163,7 +163,7 @@ func (p *Policy) callerSummary() string {
 	return s
 }
 
-// judge matches one rule against the request. Its code is Granted or
+// judge matches one rule against the request, into v. Its code is Granted or
 // PathCharacters when the rule decides. Otherwise the code is the first
 // part of the rule that fails, in the order caller, secure, method,
 // headers, target; and the score ranks how close the rule came, so a denial
@@ -175,7 +175,7 @@ func (p *Policy) callerSummary() string {
 // Only the callers in refs (callers of r whose host pattern may admit the
 // request's host, in order) are compared. A rule none of whose callers
 // admits even the host has no caller in its verdict.
-func (r *Rule) judge(req *Request, refs []ref) verdict {
+func (r *Rule) judge(req *Request, refs []ref, v *verdict) {
 	var caller, near *Caller
 	for _, ref := range refs {
 		c := &r.Callers[ref.caller]
@@ -188,9 +188,10 @@ func (r *Rule) judge(req *Request, refs []ref) verdict {
 		}
 	}
 	if caller == nil && near == nil {
-		return verdict{code: NoCaller}
+		*v = verdict{code: NoCaller}
+		return
 	}
-	v := verdict{caller: caller}
+	*v = verdict{caller: caller}
 	if caller == nil {
 		v.caller = near
 	}
@@ -226,7 +227,7 @@ func (r *Rule) judge(req *Request, refs []ref) verdict {
 		v.code = NotSecure
 	case !t.IsSocket() && !r.Methods.Contains(req.method()):
 		v.code = MethodNotAllowed
-	case !t.IsSocket() && !r.headersAllowed(req, &v):
+	case !t.IsSocket() && !r.headersAllowed(req, v):
 		v.code = HeaderNotAllowed
 	case !grants:
 		v.code = NotGranted
@@ -248,7 +249,6 @@ func (r *Rule) judge(req *Request, refs []ref) verdict {
 		v.path = nil
 	}
 	v.score += int(v.code)
-	return v
 }
 
 // headersAllowed reports whether the rule admits every request header,
@@ -267,7 +267,7 @@ func (r *Rule) headersAllowed(req *Request, v *verdict) bool {
 // isContentType reports whether the header name is Content-Type, in any
 // case.
 func isContentType(h string) bool {
-	return len(h) == len("Content-Type") && strings.EqualFold(h, "Content-Type")
+	return h == "Content-Type" || len(h) == len("Content-Type") && strings.EqualFold(h, "Content-Type")
 }
 
 // firstCustom returns the first request header other than Content-Type,
