@@ -39,6 +39,7 @@ func (p Parser) ParseCrossDomain(b []byte) (*crossdomain.Policy, []match.Diagnos
 	}
 	r.Prolog(doc, runtime)
 	pol := r.crossDomainPolicy(doc.Root)
+	doc.Release() // the model holds nothing of the tree
 	diags, err := r.Finish()
 	return pol, diags, err
 }

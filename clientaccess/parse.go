@@ -48,6 +48,7 @@ func (p Parser) Parse(b []byte) (*Policy, []match.Diagnostic, error) {
 	}
 	r.prolog(doc)
 	pol := r.accessPolicy(doc.Root)
+	doc.Release() // the model holds nothing of the tree
 	diags, err := r.Finish()
 	return pol, diags, err
 }

@@ -64,6 +64,7 @@ func (p Parser) Parse(b []byte) (*Policy, []match.Diagnostic, error) {
 	}
 	r.Prolog(doc, runtime)
 	pol := r.root(doc)
+	doc.Release() // the model holds nothing of the tree
 	diags, err := r.Finish()
 	return pol, diags, err
 }

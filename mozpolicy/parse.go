@@ -60,6 +60,7 @@ func (p Parser) Parse(b []byte) (*Policy, []match.Diagnostic, error) {
 	}
 	r.encoding(doc)
 	pol := r.root(doc.Root)
+	doc.Release() // the model holds nothing of the tree
 	diags, err := r.Finish()
 	return pol, diags, err
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -76,6 +77,27 @@ type Document struct {
 	// accepts and a strict reading may report: comments and processing
 	// instructions. Whitespace is not listed.
 	Outside []Misc
+
+	// The pooled slabs the tree was cut from (see Release).
+	elemSlabs []*[slab]Element
+	attrSlabs []*[slab]Attr
+}
+
+// Release hands the memory of the document's tree back for the next
+// Parse to reuse. Neither the Document nor any Element or Attr of it may
+// be used afterwards; strings taken from them stay valid. A reader that
+// has built its own model from the tree releases it; not releasing is
+// safe, only slower.
+func (d *Document) Release() {
+	for _, s := range d.elemSlabs {
+		clear(s[:])
+		elemSlabs.Put(s)
+	}
+	for _, s := range d.attrSlabs {
+		clear(s[:])
+		attrSlabs.Put(s)
+	}
+	*d = Document{}
 }
 
 // Decl is an XML declaration.
@@ -231,7 +253,9 @@ func Parse(b []byte, opt Options) (*Document, error) {
 		}
 	}
 	p := &parser{src: src, doc: doc, maxDepth: maxDepth, opt: opt, pos: posCounter{line: 1, col: 1}}
+	p.stack, p.scopes = p.stackBuf[:0], p.scopesBuf[:0]
 	if err := p.run(); err != nil {
+		doc.Release()
 		return nil, err
 	}
 	return doc, nil
@@ -330,9 +354,12 @@ type parser struct {
 	// elems and attrs are slabs the tree's elements and attribute lists
 	// are cut from: a file of thousands of entries costs a few dozen
 	// allocations for them, not thousands.
-	elems   []Element
-	attrs   []Attr
-	sawRoot bool
+	elems []Element
+	// The first levels of the stacks, in the parser itself.
+	stackBuf  [8]*Element
+	scopesBuf [8]map[string]string
+	attrs     []Attr
+	sawRoot   bool
 }
 
 func (p *parser) errAt(off int, format string, args ...any) error {
@@ -588,10 +615,24 @@ func (p *parser) startElement(t xml.StartElement, start, end int) error {
 // slab is the most elements or attributes allocated at once.
 const slab = 64
 
+// Full slabs come from pools and go back to them when the Document is
+// released: a reader that parses file after file reuses one tree's
+// memory rather than leaving it to the collector.
+var (
+	elemSlabs = sync.Pool{New: func() any { return new([slab]Element) }}
+	attrSlabs = sync.Pool{New: func() any { return new([slab]Attr) }}
+)
+
 // newElement returns a zero Element cut from the slab.
 func (p *parser) newElement() *Element {
 	if len(p.elems) == cap(p.elems) {
-		p.elems = make([]Element, 0, min(max(2*cap(p.elems), 2), slab))
+		if n := 2 * cap(p.elems); n < slab {
+			p.elems = make([]Element, 0, max(n, 2))
+		} else {
+			s := elemSlabs.Get().(*[slab]Element)
+			p.doc.elemSlabs = append(p.doc.elemSlabs, s)
+			p.elems = s[:0]
+		}
 	}
 	p.elems = p.elems[:len(p.elems)+1]
 	return &p.elems[len(p.elems)-1]
@@ -604,7 +645,13 @@ func (p *parser) newAttrs(n int) []Attr {
 		return make([]Attr, 0, n)
 	}
 	if cap(p.attrs)-len(p.attrs) < n {
-		p.attrs = make([]Attr, 0, min(max(2*cap(p.attrs), n), slab))
+		if m := max(2*cap(p.attrs), n); m < slab {
+			p.attrs = make([]Attr, 0, m)
+		} else {
+			s := attrSlabs.Get().(*[slab]Attr)
+			p.doc.attrSlabs = append(p.doc.attrSlabs, s)
+			p.attrs = s[:0]
+		}
 	}
 	i := len(p.attrs)
 	p.attrs = p.attrs[:i+n]
