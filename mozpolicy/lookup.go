@@ -43,6 +43,21 @@ type fetched struct {
 	body []byte
 	err  error
 	rec  match.Consulted
+
+	once   sync.Once
+	loaded *loaded // read and compiled once, when first used
+}
+
+// read returns the file read by p and compiled where it was found.
+func (f *fetched) read(p Parser, loc string) *loaded {
+	f.once.Do(func() {
+		if f.err != nil {
+			f.loaded = &loaded{fetchErr: f.err}
+			return
+		}
+		f.loaded = readAt(p, loc, f.body)
+	})
+	return f.loaded
 }
 
 // Decide answers req as Resolver.Decide does, reading the files over
@@ -51,19 +66,26 @@ type fetched struct {
 func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, error) {
 	var mu sync.Mutex
 	var files []match.Consulted
+	parser := Parser{MaxBytes: int(c.MaxBytes)}
 	r := &Resolver{
-		Parser: Parser{MaxBytes: int(c.MaxBytes)},
-		Fetch: func(ctx context.Context, url string) ([]byte, error) {
+		Parser: parser,
+		// Each file is read and compiled once for the life of the cache,
+		// not on every decision.
+		load: func(ctx context.Context, url string) *loaded {
 			f, cached, err := c.files.Do(ctx, url, func(ctx context.Context) *fetched { return c.get(ctx, url) })
 			if err != nil {
-				return nil, err
+				return &loaded{fetchErr: err}
 			}
+			l := f.read(parser, url)
 			rec := f.rec
 			rec.Cached = cached
+			if l.compiled != nil {
+				rec.Model, rec.Policy = l.pol, l.compiled
+			}
 			mu.Lock()
 			files = append(files, rec)
 			mu.Unlock()
-			return f.body, f.err
+			return l
 		},
 	}
 	res, err := r.Decide(ctx, req)
@@ -118,13 +140,12 @@ func (c *Client) Survey(ctx context.Context, origin string) ([]match.Consulted, 
 	case f.err != nil:
 		rec.Note = strings.TrimSuffix(f.err.Error(), ": "+fs.ErrNotExist.Error())
 	default:
-		pol, _, err := Parser{MaxBytes: int(c.MaxBytes)}.Parse(f.body)
-		if err != nil {
-			rec.Used, rec.Note = true, "rejected: "+err.Error()
+		l := f.read(Parser{MaxBytes: int(c.MaxBytes)}, u)
+		if l.err != nil {
+			rec.Used, rec.Note = true, "rejected: "+l.err.Error()
 			break
 		}
-		loc, _ := match.ParseTarget(u)
-		rec.Used, rec.Model, rec.Policy = true, pol, pol.Compile(CompileOptions{Location: loc})
+		rec.Used, rec.Model, rec.Policy = true, l.pol, l.compiled
 		rec.Note = "the root policy of " + t.Root()
 	}
 	return []match.Consulted{rec}, nil

@@ -95,3 +95,59 @@ func TestClientSurvey(t *testing.T) {
 	_, err = c.Survey(context.Background(), "tcp://a.example:943")
 	assert.Error(t, err)
 }
+
+// cachedClient returns a Client that has read the one file of
+// open.example, and a request it grants.
+func cachedClient(t testing.TB) (*Client, match.Request) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://open.example/cross-domain-policy.xml": {Status: 200, ContentType: "text/xml", Body: `<cross-domain-policy><allow from="*"/></cross-domain-policy>`},
+	}})
+	c := &Client{HTTPClient: site.Client()}
+	req, err := match.NewRequest("http://app.example/a.html", "http://open.example/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.Decide(context.Background(), req)
+	if err != nil || !l.Decision.Allowed {
+		t.Fatal(err, l.Decision)
+	}
+	return c, req
+}
+
+// TestClientReadsOnce: a Client reads and compiles each file once; a
+// cached decision allocates a few small things, never a parse.
+func TestClientReadsOnce(t *testing.T) {
+	c, req := cachedClient(t)
+	l1, err := c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	l2, err := c.Decide(context.Background(), req)
+	require.NoError(t, err)
+	require.Len(t, l1.Files, 1)
+	assert.Same(t, l1.Files[0].Policy, l2.Files[0].Policy, "one compiled policy")
+	allocs := testing.AllocsPerRun(100, func() { _, _ = c.Decide(context.Background(), req) })
+	assert.LessOrEqual(t, allocs, 12.0)
+	t.Logf("%.0f allocations a cached decision", allocs)
+}
+
+// BenchmarkClientCached is the cost of a lookup once the session has the
+// site's file, beside Decide on the same compiled policy.
+func BenchmarkClientCached(b *testing.B) {
+	c, req := cachedClient(b)
+	ctx := context.Background()
+	l, _ := c.Decide(ctx, req)
+	p := l.Files[0].Policy
+	b.Run("decide", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p.Decide(req)
+		}
+	})
+	b.Run("client", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.Decide(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -79,6 +79,46 @@ type Resolver struct {
 	// MaxDelegations lowers the number of delegations followed; 0 or
 	// anything above MaxDelegations means MaxDelegations.
 	MaxDelegations int
+
+	// load, when set, stands in for Fetch and Parser: the Client's
+	// files, read and compiled once for the life of its cache.
+	load func(ctx context.Context, loc string) *loaded
+}
+
+// loaded is one policy file as a walk uses it: why it gave no answer, or
+// the client's reading of it and the file compiled where it was found.
+type loaded struct {
+	fetchErr error
+	pol      *Policy
+	diags    []match.Diagnostic
+	err      error // the client's rejection of the file
+	at       match.Target
+	compiled *match.Policy
+}
+
+// read fetches, reads and compiles the file at loc.
+func (r *Resolver) read(ctx context.Context, loc string) *loaded {
+	b, err := r.Fetch(ctx, loc)
+	if err != nil {
+		return &loaded{fetchErr: err}
+	}
+	return readAt(r.Parser, loc, b)
+}
+
+// readAt reads b, found at loc, and compiles it there.
+func readAt(p Parser, loc string, b []byte) *loaded {
+	l := &loaded{}
+	l.pol, l.diags, l.err = p.Parse(b)
+	if l.err != nil {
+		return l
+	}
+	at, err := match.ParseTarget(loc)
+	if err != nil { // cannot happen: loc is built from a parsed target
+		l.err = fmt.Errorf("mozpolicy: policy location %s: %w", match.Quote(loc), err)
+		return l
+	}
+	l.at, l.compiled = at, l.pol.Compile(CompileOptions{Location: at})
+	return l
 }
 
 // Step is one file a Resolver consulted, in the order it did.
@@ -125,7 +165,7 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 	res := &Resolution{}
 	t := req.Target
 	switch {
-	case r.Fetch == nil:
+	case r.Fetch == nil && r.load == nil:
 		return res, errors.New("mozpolicy: Resolver.Fetch is nil")
 	}
 	if d, refused := match.Refuse(req, runtimeName); refused {
@@ -144,23 +184,27 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 	if limit <= 0 || limit > MaxDelegations {
 		limit = MaxDelegations
 	}
+	load := r.load
+	if load == nil {
+		load = r.read
+	}
 	loc := t.Root() + "/" + FileName
 	var prev *match.Decision // the delegating decision that led to loc
 	for hop := 0; ; hop++ {
-		b, err := r.Fetch(ctx, loc)
+		file := load(ctx, loc)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			res.Steps = append(res.Steps, Step{URL: loc, Err: ctxErr})
 			res.Decision = match.Deny(req, match.NoPolicy, runtimeName, loc, fmt.Sprintf("no answer: %v", ctxErr))
 			return res, ctxErr
 		}
 		step := Step{URL: loc}
-		if err != nil {
+		if err := file.fetchErr; err != nil {
 			step.Err = err
 			res.Steps = append(res.Steps, step)
 			res.Decision = match.Deny(req, match.NoPolicy, runtimeName, loc, missing(loc, err, prev))
 			return res, nil
 		}
-		step.Policy, step.Diags, step.Err = r.Parser.Parse(b)
+		step.Policy, step.Diags, step.Err = file.pol, file.diags, file.err
 		if step.Err != nil {
 			res.Steps = append(res.Steps, step)
 			detail := step.Err.Error()
@@ -170,11 +214,7 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 			res.Decision = match.Deny(req, match.Rejected, runtimeName, loc, detail)
 			return res, nil
 		}
-		at, err := match.ParseTarget(loc)
-		if err != nil { // cannot happen: loc is built from a parsed target
-			return res, fmt.Errorf("mozpolicy: policy location %q: %w", loc, err)
-		}
-		d := step.Policy.Compile(CompileOptions{Location: at}).Decide(req)
+		d := file.compiled.Decide(req)
 		step.Decision = d
 		res.Steps = append(res.Steps, step)
 		if d.Code != match.Delegated {
@@ -187,7 +227,7 @@ func (r *Resolver) Decide(ctx context.Context, req match.Request) (*Resolution, 
 				d.Rule.Name, loc, d.Next, hop, limit))
 			return res, nil
 		}
-		if err := downward(at, d.Next, t); err != nil {
+		if err := downward(file.at, d.Next, t); err != nil {
 			res.Decision = match.Deny(req, match.RuntimeLimit, runtimeName, loc, err.Error())
 			return res, nil
 		}
