@@ -24,6 +24,11 @@
 // all of them. The audit adds only what is its own: the findings, the
 // response's findings, the verdicts and the report.
 //
+// A survey of many sites goes through Batch, which streams a list of any
+// length in flat memory: many sites at once, a few of one host at most,
+// each report handed over in the list's order. Shard splits a list
+// between machines, and Summary counts what a survey found.
+//
 // Decisions taken (where the findings are reported is the audit's choice):
 //   - missing-meta-policy-header is reported on a Flash master the player
 //     uses, the one response whose header counts; a site with no master

@@ -138,3 +138,35 @@ func ExampleClient_Decide() {
 	// http://api.example.com/api/crossdomain.xml (status 200, text/x-cross-domain-policy): grants
 	// allow: <allow-access-from domain="*.example.net"> at 1:22 in http://api.example.com/api/crossdomain.xml admits http://www.example.net/app.swf by "*.example.net" (1:22) and grants everything the file governs
 }
+
+// A proxy that decides every request keeps one Lookup per goroutine and
+// lets DecideInto fill it: once the Client has the site's files, deciding
+// allocates nothing.
+func ExampleClient_DecideInto() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/crossdomain.xml" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+		fmt.Fprint(w, `<cross-domain-policy><allow-access-from domain="*.example.net"/></cross-domain-policy>`)
+	}))
+	defer srv.Close()
+	toTestServer := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	c := &crossdomain.Client{HTTPClient: &http.Client{Transport: &http.Transport{DialContext: toTestServer}}}
+
+	var l match.Lookup // reused from request to request
+	for _, caller := range []string{"http://www.example.net/app.swf", "http://evil.example/x.swf", "http://app.example.net/b.swf"} {
+		req, _ := match.NewRequest(caller, "http://api.example.com/feed.xml")
+		if err := c.DecideInto(context.Background(), req, &l); err != nil {
+			panic(err)
+		}
+		fmt.Println(l.Decision.Allowed, l.Decision.Code, l.Files[0].Cached)
+	}
+	// Output:
+	// true granted false
+	// false no-caller true
+	// true granted true
+}

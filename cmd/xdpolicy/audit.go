@@ -94,9 +94,11 @@ A survey too long for one machine or one run:
 
 	-shard K/N   audits the sites whose host hashes to K (0 to N-1), so N
 	             machines (or the N pods of a Kubernetes Indexed Job) given
-	             the same list audit every site once between them; join
-	             their outputs with cat, and their -summary files with jq
-	             (see the README).
+	             the same list audit every site once between them. Their
+	             outputs join with cat; their -summary files add up key by
+	             key, as with jq:
+	             jq -s 'reduce .[] as $s ({}; reduce ($s|paths(numbers)) as $p
+	               (.; setpath($p; (getpath($p) // 0) + ($s|getpath($p)))))' *.json
 	-resume FILE appends the JSON lines to FILE and skips the sites FILE
 	             already reports; after an interruption, run the same
 	             command again. A line cut short by the interruption is
