@@ -56,11 +56,8 @@ func main() {
 	serveFloor := flag.String("serve-floor", "", "internal: serve this policy file with a bare listener and print the port")
 	flag.Parse()
 	if *serveFloor != "" {
-		if err := floor(*serveFloor); err != nil {
-			fmt.Fprintln(os.Stderr, "sockbench:", err)
-			os.Exit(1)
-		}
-		return
+		fmt.Fprintln(os.Stderr, "sockbench:", floor(*serveFloor)) // it serves until it fails
+		os.Exit(1)
 	}
 	if *serveGo != "" {
 		if err := serve(*serveGo); err != nil {

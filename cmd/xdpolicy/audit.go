@@ -181,12 +181,6 @@ func jsonSite(s *audit.Site) auditSite {
 	return out
 }
 
-// auditResult is one site's outcome: a report, or why there is none.
-type auditResult struct {
-	site *audit.Site
-	err  error
-}
-
 func (c *cli) audit(cmd *command, args []string) int {
 	var f auditFlags
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)

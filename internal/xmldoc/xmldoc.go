@@ -786,12 +786,3 @@ func isSpaceBytes(s []byte) bool {
 	}
 	return true
 }
-
-func isSpace(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isSpaceByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
