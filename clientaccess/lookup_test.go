@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/internal/readingtest"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -200,30 +201,5 @@ func BenchmarkClientCached(b *testing.B) {
 	if err != nil || !l.Decision.Allowed {
 		b.Fatal(err, l.Decision)
 	}
-	p := l.Files[0].Policy
-	b.Run("decide", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			p.Decide(req)
-		}
-	})
-	b.Run("client", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.Decide(ctx, req); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("client-parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := c.Decide(ctx, req); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
+	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide)
 }

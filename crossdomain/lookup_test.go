@@ -15,6 +15,7 @@ import (
 
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
+	"github.com/xdpolicy/xdpolicy/internal/readingtest"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -255,21 +256,7 @@ func BenchmarkClientCached(b *testing.B) {
 	if err != nil || !l.Decision.Allowed {
 		b.Fatal(err, l.Decision)
 	}
-	p := l.Files[0].Policy
-	b.Run("decide", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			p.Decide(req)
-		}
-	})
-	b.Run("client", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.Decide(ctx, req); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide)
 	b.Run("client-into", func(b *testing.B) {
 		b.ReportAllocs()
 		var l match.Lookup
@@ -285,17 +272,6 @@ func BenchmarkClientCached(b *testing.B) {
 			var l match.Lookup
 			for pb.Next() {
 				if err := c.DecideInto(ctx, req, &l); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
-	b.Run("client-parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := c.Decide(ctx, req); err != nil {
 					b.Error(err)
 					return
 				}

@@ -163,6 +163,17 @@ func slowBelow(dir, path string) bool {
 // gen draws choices from fuzz bytes; past their end every choice is 0.
 type gen struct{ b []byte }
 
+// seeded returns a gen of 64 bytes drawn from a linear congruential
+// sequence, advancing seed: the same seed gives the same policies.
+func seeded(seed *uint64) *gen {
+	b := make([]byte, 64)
+	for i := range b {
+		*seed = *seed*6364136223846793005 + 1442695040888963407
+		b[i] = byte(*seed >> 56)
+	}
+	return &gen{b: b}
+}
+
 func (g *gen) pick(n int) int {
 	if len(g.b) == 0 || n <= 1 {
 		return 0
@@ -397,12 +408,7 @@ func FuzzDecide(f *testing.F) {
 func TestOracle(t *testing.T) {
 	seed := uint64(1)
 	for range 20000 {
-		b := make([]byte, 64)
-		for i := range b {
-			seed = seed*6364136223846793005 + 1442695040888963407
-			b[i] = byte(seed >> 56)
-		}
-		g := &gen{b: b}
+		g := seeded(&seed)
 		p := g.policy()
 		for range 3 {
 			req := g.request()

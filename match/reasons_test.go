@@ -22,12 +22,7 @@ func TestReasonsGolden(t *testing.T) {
 	seed := uint64(7)
 	seen := map[string]bool{}
 	for i := range 4000 {
-		raw := make([]byte, 64)
-		for j := range raw {
-			seed = seed*6364136223846793005 + 1442695040888963407
-			raw[j] = byte(seed >> 56)
-		}
-		g := &gen{b: raw}
+		g := seeded(&seed)
 		p := g.policy()
 		decorate(p, i)
 		for range 3 {

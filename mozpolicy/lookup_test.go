@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/internal/readingtest"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -133,21 +134,6 @@ func TestClientReadsOnce(t *testing.T) {
 // site's file, beside Decide on the same compiled policy.
 func BenchmarkClientCached(b *testing.B) {
 	c, req := cachedClient(b)
-	ctx := context.Background()
-	l, _ := c.Decide(ctx, req)
-	p := l.Files[0].Policy
-	b.Run("decide", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			p.Decide(req)
-		}
-	})
-	b.Run("client", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := c.Decide(ctx, req); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	l, _ := c.Decide(context.Background(), req)
+	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide)
 }

@@ -5,6 +5,7 @@ package readingtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -137,4 +138,37 @@ func Tokens(b []byte) error {
 			return err
 		}
 	}
+}
+
+// BenchClient measures a lookup client's cached decision beside Decide on
+// the compiled policy it decides with: sub-benchmarks "decide", "client"
+// and "client-parallel" (from GOMAXPROCS goroutines at once, which a cache
+// must not serialise). decide must already have every file it needs.
+func BenchClient(b *testing.B, p *match.Policy, req match.Request, decide func(context.Context, match.Request) (*match.Lookup, error)) {
+	ctx := context.Background()
+	b.Run("decide", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p.Decide(req)
+		}
+	})
+	b.Run("client", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := decide(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := decide(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
