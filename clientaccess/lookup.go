@@ -57,7 +57,7 @@ type Client struct {
 	sites fetch.Cache[*site]
 	// settled holds the sites whose fetch is done, by origin, for lookups
 	// that build no key.
-	settled fetch.Memo[fetch.Origin, *site]
+	settled fetch.Memo[*site]
 }
 
 // site is what a Client learned about one site: the policy that decides
@@ -70,20 +70,43 @@ type site struct {
 
 // Decide answers req. The error is non-nil only when ctx ends first.
 func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, error) {
+	return c.decide(ctx, req, nil)
+}
+
+// DecideInto is Decide writing its answer into l, whose Files it reuses:
+// once the Client has a site's policy, deciding there allocates nothing.
+// l must not be in use elsewhere; what it held is overwritten.
+func (c *Client) DecideInto(ctx context.Context, req match.Request, l *match.Lookup) error {
+	_, err := c.decide(ctx, req, l)
+	return err
+}
+
+// answer puts d, with no files, into l (a new Lookup when l is nil).
+func answer(l *match.Lookup, d match.Decision) *match.Lookup {
+	if l == nil {
+		return &match.Lookup{Decision: d}
+	}
+	l.Decision, l.Files = d, l.Files[:0]
+	return l
+}
+
+// decide answers req into l, or into a new Lookup when l is nil.
+func (c *Client) decide(ctx context.Context, req match.Request, l *match.Lookup) (*match.Lookup, error) {
 	t := req.Target
 	if t.Scheme == "xmlsocket" {
 		t.Scheme = "tcp"
 		req.Target = t
 	}
-	if d, refused := match.Refuse(req, runtimeName); refused {
-		return &match.Lookup{Decision: d}, nil
+	if req.Validate() != nil {
+		d, _ := match.Refuse(req, runtimeName)
+		return answer(l, d), nil
 	}
 	switch {
 	case t.IsSocket() && (t.Port < MinSocketPort || t.Port > MaxSocketPort):
-		return &match.Lookup{Decision: match.Deny(req, match.RuntimeLimit, runtimeName, "",
-			fmt.Sprintf("Silverlight opens sockets only to ports %d-%d, not %d", MinSocketPort, MaxSocketPort, t.Port))}, nil
+		return answer(l, match.Deny(req, match.RuntimeLimit, runtimeName, "",
+			fmt.Sprintf("Silverlight opens sockets only to ports %d-%d, not %d", MinSocketPort, MaxSocketPort, t.Port))), nil
 	case req.SameOrigin():
-		return &match.Lookup{Decision: match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}}, nil
+		return answer(l, match.Decision{Allowed: true, Code: match.SameOrigin, Runtime: runtimeName, Request: req}), nil
 	}
 	// A site the Client has settled is found without building its key.
 	memo := fetch.Origin{Scheme: t.Scheme, Host: t.Host, Port: t.Port}
@@ -104,12 +127,14 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 			return c.httpSite(ctx, t, false)
 		})
 		if err != nil {
-			return &match.Lookup{Decision: match.Deny(req, match.NoPolicy, runtimeName, key, "no answer: "+err.Error())}, err
+			return answer(l, match.Deny(req, match.NoPolicy, runtimeName, key, "no answer: "+err.Error())), err
 		}
 		c.settled.Store(memo, s)
 	}
-	l := fetch.NewLookup(len(s.files))
-	l.Files = append(l.Files, s.files...)
+	if l == nil {
+		l = fetch.NewLookup(len(s.files))
+	}
+	l.Files = append(l.Files[:0], s.files...)
 	for i := range l.Files {
 		l.Files[i].Cached = cached
 	}

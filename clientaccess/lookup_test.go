@@ -201,5 +201,32 @@ func BenchmarkClientCached(b *testing.B) {
 	if err != nil || !l.Decision.Allowed {
 		b.Fatal(err, l.Decision)
 	}
-	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide)
+	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide, c.DecideInto)
+}
+
+// TestClientDecideInto: DecideInto answers as Decide does, into the
+// caller's Lookup, and allocates nothing once the site is settled.
+func TestClientDecideInto(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://api.example/clientaccesspolicy.xml": {Status: 200, ContentType: "text/xml", Body: openPolicy},
+		"http://old.example/crossdomain.xml":        {Status: 200, ContentType: "text/xml", Body: openCrossDomain},
+	}})
+	c := &Client{HTTPClient: site.Client(), DialContext: site.DialContext}
+	ctx := context.Background()
+	l := match.Lookup{Files: []match.Consulted{{URL: "left over"}, {URL: "left over"}, {URL: "left over"}}}
+	for _, target := range []string{"http://api.example/data", "http://old.example/x", "http://none.example/x", "tcp://api.example:80", "http://app.example/same"} {
+		req, err := match.NewRequest("http://app.example/a.xap", target)
+		require.NoError(t, err)
+		_, err = c.Decide(ctx, req) // the site is settled
+		require.NoError(t, err)
+		want, err := c.Decide(ctx, req)
+		require.NoError(t, err)
+		require.NoError(t, c.DecideInto(ctx, req, &l))
+		assert.Equal(t, want.Decision.String(), l.Decision.String(), target)
+		assert.Equal(t, fmt.Sprint(want.Files), fmt.Sprint(l.Files), target)
+		allocs := testing.AllocsPerRun(50, func() { _ = c.DecideInto(ctx, req, &l) })
+		if strings.HasPrefix(target, "http://") && !strings.Contains(target, "same") {
+			assert.Zero(t, allocs, "DecideInto %s", target)
+		}
+	}
 }

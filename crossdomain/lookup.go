@@ -65,7 +65,7 @@ type Client struct {
 	// and what each was, so that a lookup the cache has every file for
 	// replays the walk: no URL built, no map or closure made, one
 	// allocation for the answer.
-	routes fetch.Memo[fetch.Origin, *route]
+	routes fetch.Memo[*route]
 	// walkOnly turns the replay off, for tests that compare the two.
 	walkOnly bool
 }
@@ -119,7 +119,8 @@ func (c *Client) Decide(ctx context.Context, req match.Request) (*match.Lookup, 
 	if req.Target.Scheme == "tcp" {
 		req.Target.Scheme = "xmlsocket"
 	}
-	if d, refused := match.Refuse(req, runtimeName); refused {
+	if req.Validate() != nil {
+		d, _ := match.Refuse(req, runtimeName)
 		return &match.Lookup{Decision: d}, nil
 	}
 	if req.SameOrigin() {

@@ -256,28 +256,7 @@ func BenchmarkClientCached(b *testing.B) {
 	if err != nil || !l.Decision.Allowed {
 		b.Fatal(err, l.Decision)
 	}
-	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide)
-	b.Run("client-into", func(b *testing.B) {
-		b.ReportAllocs()
-		var l match.Lookup
-		for b.Loop() {
-			if err := c.DecideInto(ctx, req, &l); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("client-into-parallel", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			var l match.Lookup
-			for pb.Next() {
-				if err := c.DecideInto(ctx, req, &l); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
+	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide, c.DecideInto)
 }
 
 // TestClientCachedAllocs pins the one allocation of a cached decision:

@@ -135,5 +135,5 @@ func TestClientReadsOnce(t *testing.T) {
 func BenchmarkClientCached(b *testing.B) {
 	c, req := cachedClient(b)
 	l, _ := c.Decide(context.Background(), req)
-	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide)
+	readingtest.BenchClient(b, l.Files[0].Policy, req, c.Decide, nil)
 }

@@ -60,29 +60,25 @@ func (c *Cache[V]) load(key string) (*entry[V], bool) {
 	return e.(*entry[V]), true
 }
 
-// Memo maps keys to values settled once, read without a lock: what a
-// lookup client keeps so that a decision it has every file for is made
-// without fetching, formatting or allocating. The zero Memo is ready to
-// use and safe for concurrent use.
-type Memo[K comparable, V any] struct {
-	m sync.Map
+// Memo maps target origins to values settled once, read without a lock:
+// what a lookup client keeps so that a decision it has every file for is
+// made without fetching, formatting or allocating. It is keyed by the
+// host alone (a string hashes fast) and keeps each host's few origins in
+// a list it replaces, never changes. The zero Memo is ready to use and
+// safe for concurrent use.
+type Memo[V any] struct {
+	mu sync.Mutex // held while a value is stored
+	m  sync.Map   // host -> *[]memoEntry[V]
 }
 
-// Load returns the value stored for k.
-func (m *Memo[K, V]) Load(k K) (V, bool) {
-	v, ok := m.m.Load(k)
-	if !ok {
-		var zero V
-		return zero, false
-	}
-	return v.(V), true
+type memoEntry[V any] struct {
+	scheme string
+	port   int
+	v      V
 }
 
-// Store sets the value for k.
-func (m *Memo[K, V]) Store(k K, v V) { m.m.Store(k, v) }
-
-// Origin keys a Memo by a target's scheme, host and port, which a
-// request already holds, so looking it up builds no string.
+// Origin names a target's origin in a Memo, as a request holds it, so
+// looking it up builds no string.
 type Origin struct {
 	Scheme, Host string
 	Port         int
@@ -90,6 +86,35 @@ type Origin struct {
 
 // OriginOf returns t's Origin.
 func OriginOf(t *match.Target) Origin { return Origin{t.Scheme, t.Host, t.Port} }
+
+// Load returns the value stored for o.
+func (m *Memo[V]) Load(o Origin) (V, bool) {
+	if list, ok := m.m.Load(o.Host); ok {
+		for _, e := range *list.(*[]memoEntry[V]) {
+			if e.scheme == o.Scheme && e.port == o.Port {
+				return e.v, true
+			}
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+// Store sets the value for o.
+func (m *Memo[V]) Store(o Origin, v V) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var list []memoEntry[V]
+	if old, ok := m.m.Load(o.Host); ok {
+		for _, e := range *old.(*[]memoEntry[V]) {
+			if e.scheme != o.Scheme || e.port != o.Port {
+				list = append(list, e)
+			}
+		}
+	}
+	list = append(list, memoEntry[V]{o.Scheme, o.Port, v})
+	m.m.Store(o.Host, &list)
+}
 
 // NewLookup returns a Lookup with no Files and room for n, made in one
 // allocation when n is small, for a client answering from its memo.

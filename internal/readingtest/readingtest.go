@@ -143,8 +143,11 @@ func Tokens(b []byte) error {
 // BenchClient measures a lookup client's cached decision beside Decide on
 // the compiled policy it decides with: sub-benchmarks "decide", "client"
 // and "client-parallel" (from GOMAXPROCS goroutines at once, which a cache
-// must not serialise). decide must already have every file it needs.
-func BenchClient(b *testing.B, p *match.Policy, req match.Request, decide func(context.Context, match.Request) (*match.Lookup, error)) {
+// must not serialise), and with into (a client's DecideInto, when it has
+// one) "client-into" and "client-into-parallel". decide must already have
+// every file it needs.
+func BenchClient(b *testing.B, p *match.Policy, req match.Request, decide func(context.Context, match.Request) (*match.Lookup, error),
+	into func(context.Context, match.Request, *match.Lookup) error) {
 	ctx := context.Background()
 	b.Run("decide", func(b *testing.B) {
 		b.ReportAllocs()
@@ -165,6 +168,30 @@ func BenchClient(b *testing.B, p *match.Policy, req match.Request, decide func(c
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := decide(ctx, req); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	if into == nil {
+		return
+	}
+	b.Run("client-into", func(b *testing.B) {
+		b.ReportAllocs()
+		var l match.Lookup
+		for b.Loop() {
+			if err := into(ctx, req, &l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("client-into-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var l match.Lookup
+			for pb.Next() {
+				if err := into(ctx, req, &l); err != nil {
 					b.Error(err)
 					return
 				}
