@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Batch audits a stream of sites, many at once, and hands the reports
@@ -98,18 +99,22 @@ func (b *Batch) Run(ctx context.Context, sites iter.Seq[string], deliver func(Re
 	hosts := &hostLimit{n: perHost}
 	var progress sync.Mutex
 
-	// The reader: one job per site, while the window has room.
+	// The reader: one job per site, while the window has room. cut says
+	// it stopped before the end of the stream.
+	var cut atomic.Bool
 	go func() {
 		defer close(jobs)
 		defer close(order)
 		i := 0
 		for site := range sites {
 			if ctx.Err() != nil {
+				cut.Store(true)
 				return
 			}
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
+				cut.Store(true)
 				return
 			}
 			j := &job{Result: Result{Index: i, Site: site}, done: make(chan Result, 1)}
@@ -119,18 +124,28 @@ func (b *Batch) Run(ctx context.Context, sites iter.Seq[string], deliver func(Re
 			case jobs <- j:
 			case <-ctx.Done():
 				j.done <- Result{Index: j.Index, Site: site, Err: ctx.Err()}
+				cut.Store(true)
 				return
 			}
 		}
 	}()
 
-	// The workers.
+	// The workers. They stop when ctx ends, even if the stream does not.
 	var wg sync.WaitGroup
 	for range parallel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
+			for {
+				var j *job
+				select {
+				case j = <-jobs:
+				case <-ctx.Done():
+					return
+				}
+				if j == nil {
+					return // the stream ended
+				}
 				r := j.Result
 				host, _, err := ParseSite(j.Site)
 				if err == nil {
@@ -170,24 +185,29 @@ func (b *Batch) Run(ctx context.Context, sites iter.Seq[string], deliver func(Re
 		case j, ok := <-order:
 			if !ok {
 				wg.Wait()
+				if err == nil && cut.Load() {
+					err = context.Cause(parent) // the stream was not read to its end
+				}
 				return err
 			}
 			hand(j)
 			continue
 		case <-ctx.Done():
 		}
-		// The end: hand over the sites started. The stream may be blocked
-		// (a terminal that sends nothing); Run does not wait for it.
+		// The end: hand over the sites started, and wait for the workers.
+		// The stream may be blocked (a terminal that sends nothing); Run
+		// does not wait for it.
 		for {
 			select {
 			case j, ok := <-order:
-				if !ok {
-					return cmp.Or(err, context.Cause(parent))
+				if ok {
+					hand(j)
+					continue
 				}
-				hand(j)
 			default:
-				return cmp.Or(err, context.Cause(parent))
 			}
+			wg.Wait()
+			return cmp.Or(err, context.Cause(parent))
 		}
 	}
 }

@@ -270,3 +270,35 @@ func TestBatchClosesConnections(t *testing.T) {
 	assert.Eventually(t, func() bool { return open.Load() == 0 }, 2*time.Second, 10*time.Millisecond,
 		"connections left open after the sites were done: %d", open.Load())
 }
+
+// TestBatchCanceledMidSite: the context ends while a site is audited by a
+// fetch that ends on its own; Run still says the stream was cut short,
+// every time, and no worker reports after Run returns.
+func TestBatchCanceledMidSite(t *testing.T) {
+	endless := func(yield func(string) bool) {
+		for i := 0; ; i++ {
+			if !yield(fmt.Sprintf("s%d.test", i)) {
+				return
+			}
+		}
+	}
+	for trial := range 40 {
+		ctx, cancel := context.WithCancel(context.Background())
+		var returned atomic.Bool
+		b := Batch{Parallel: 1, Window: 1,
+			audit: func(ctx context.Context, site string, _ Config) (*Site, error) {
+				time.Sleep(10 * time.Millisecond) // a fetch that ends on its own
+				return &Site{Site: site}, nil
+			},
+			Done: func(Result) {
+				if returned.Load() {
+					t.Error("a site reported after Run returned")
+				}
+			},
+		}
+		go func() { time.Sleep(3 * time.Millisecond); cancel() }()
+		err := b.Run(ctx, endless, func(Result) error { return nil })
+		returned.Store(true)
+		require.ErrorIs(t, err, context.Canceled, "trial %d", trial)
+	}
+}

@@ -105,7 +105,9 @@ type Decision struct {
 	// Next, for a Delegated decision, is the URL of the policy file that
 	// decides instead.
 	Next string
-	// Request is the question asked.
+	// Request is the question asked. Its Headers slice is the caller's,
+	// not a copy: change it only once done with the Decision, whose Grant
+	// (and so Reason) for a HeaderRule names the headers from it.
 	Request Request
 
 	// detail is what Detail returns when it builds nothing.

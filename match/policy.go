@@ -209,9 +209,9 @@ func (ix *index) candidates(host string, buf []ref) []ref {
 	if len(out) > 0 {
 		sources++
 	}
-	depth := labels(host)
+	depth := 1 + strings.Count(host, ".") // of h, uncapped
 	for h, first := host, true; ; first = false {
-		if ix.depths&(1<<depth) == 0 {
+		if ix.depths&(1<<min(depth, 63)) == 0 {
 			// No pattern names a domain of this many labels.
 		} else if n := ix.names[h]; n != nil {
 			if first && len(n.exact) > 0 {
@@ -228,9 +228,7 @@ func (ix *index) candidates(host string, buf []ref) []ref {
 			break
 		}
 		h = h[i+1:]
-		if depth < 63 {
-			depth--
-		}
+		depth--
 	}
 	if sources > 1 {
 		slices.SortFunc(out, ref.compare)

@@ -409,3 +409,18 @@ func TestDecideNamesIgnoredEntries(t *testing.T) {
 	d := p.Decide(MustRequest("http://a.example/", "http://t.example/"))
 	assert.Equal(t, `deny: no rule in p.xml admits http://a.example/ (it admits no caller at all; it ignores <allow type="SOAP"> at 3:3, which matches nothing: type "SOAP" is not a type, b, and 1 more)`, d.String())
 }
+
+// TestIndexDeepHosts: the host index finds a wildcard for a caller of any
+// depth, 63 labels and more included (the index counts them to 63).
+func TestIndexDeepHosts(t *testing.T) {
+	p := bigPolicy(t, 20, false) // indexed, not scanned
+	p.Rules[0].Callers = append(p.Rules[0].Callers, Caller{Host: host(t, "*.partner.example", WildcardWithApex)})
+	for _, n := range []int{1, 61, 62, 63, 64, 100} {
+		h := strings.Repeat("a.", n) + "partner.example"
+		req := MustRequest("http://"+h+"/", "http://t/data/x")
+		if len(req.Origin.Host) > 253 {
+			continue // not a host name
+		}
+		assert.True(t, p.Decide(req).Allowed, "%d labels: %s", n, p.Decide(req))
+	}
+}
