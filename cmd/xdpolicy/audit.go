@@ -102,7 +102,8 @@ A survey too long for one machine or one run:
 	-resume FILE appends the JSON lines to FILE and skips the sites FILE
 	             already reports; after an interruption, run the same
 	             command again. A line cut short by the interruption is
-	             dropped and its site audited again.
+	             dropped and its site audited again. The summary counts
+	             every site FILE reports, from earlier runs too.
 
 audit exits 0 when no finding reaches -fail-on (default low: info findings,
 dead entries and ignored files, do not fail), 1 when one does, and 2 when a
@@ -154,6 +155,31 @@ type auditReading struct {
 	Accepted bool   `json:"accepted"`
 	Used     bool   `json:"used"`
 	Note     string `json:"note"`
+}
+
+// result is the outcome a line of audit -json reports, as far as a
+// Summary counts it: a site not audited (an error and no host), or its
+// report's readings, findings and verdicts.
+func (js auditSite) result() audit.Result {
+	if js.Host == "" && js.Error != "" {
+		return audit.Result{Site: js.Site, Err: errors.New(js.Error)}
+	}
+	rep := &audit.Site{Site: js.Site, Host: js.Host, Verdicts: js.Verdicts}
+	if js.Error != "" {
+		rep.Err = errors.New(js.Error)
+	}
+	for _, jf := range js.Files {
+		f := &audit.File{URL: jf.URL}
+		for _, r := range jf.Readings {
+			f.Readings = append(f.Readings, audit.Reading(r))
+		}
+		for _, x := range jf.Findings {
+			level, _ := finding.ParseLevel(x.Level)
+			f.Findings = append(f.Findings, finding.Finding{File: x.File, Code: x.Code, Level: level})
+		}
+		rep.Files = append(rep.Files, f)
+	}
+	return audit.Result{Site: js.Site, Report: rep}
 }
 
 func jsonSite(s *audit.Site) auditSite {
@@ -237,9 +263,10 @@ func (c *cli) audit(cmd *command, args []string) int {
 	}
 	out := c.stdout
 	var done map[string]bool // -resume: the sites already reported
+	var sum audit.Summary    // with -resume, of the sites already reported too
 	if f.resume != "" {
 		f.json = true
-		rf, reported, err := openResume(f.resume)
+		rf, reported, err := openResume(f.resume, &sum)
 		if err != nil {
 			fmt.Fprintf(c.stderr, "xdpolicy audit: -resume: %v\n", err)
 			return exitUsage
@@ -300,7 +327,7 @@ func (c *cli) audit(cmd *command, args []string) int {
 				total++
 			}
 		}
-		if lf, ok := list.(*os.File); ok {
+		if lf, ok := list.(*os.File); ok && isRegular(lf) { // a pipe is read once
 			n, err := countSites(lf, shard, shards, done)
 			if err != nil {
 				fmt.Fprintf(c.stderr, "xdpolicy audit: -list: %v\n", err)
@@ -324,7 +351,6 @@ func (c *cli) audit(cmd *command, args []string) int {
 	exit := exitOK
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	var sum audit.Summary
 	printed := 0
 	err = b.Run(c.ctx, sites, func(r audit.Result) error {
 		whereMu.Lock()
@@ -385,6 +411,12 @@ func (c *cli) audit(cmd *command, args []string) int {
 	return exit
 }
 
+// isRegular reports whether f is a regular file, which can be read twice.
+func isRegular(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
+}
+
 // countSites counts the sites of a list file this run audits, and
 // rewinds it.
 func countSites(f *os.File, shard, shards int, done map[string]bool) (int, error) {
@@ -427,10 +459,11 @@ func skipReason(shard, resume bool) string {
 	return "already reported"
 }
 
-// openResume opens an earlier JSON-lines output for appending and
-// returns the sites it reports. A last line cut short (the run was
+// openResume opens an earlier JSON-lines output for appending, returns
+// the sites it reports and adds them to sum, so the summary of a resumed
+// survey counts every site of FILE. A last line cut short (the run was
 // killed while writing it) is dropped, so its site is audited again.
-func openResume(name string) (*os.File, map[string]bool, error) {
+func openResume(name string, sum *audit.Summary) (*os.File, map[string]bool, error) {
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, err
@@ -447,14 +480,13 @@ func openResume(name string) (*os.File, map[string]bool, error) {
 			f.Close()
 			return nil, nil, err
 		}
-		var s struct {
-			Site string `json:"site"`
-		}
+		var s auditSite
 		if json.Unmarshal(line, &s) != nil || s.Site == "" {
 			f.Close()
 			return nil, nil, fmt.Errorf("%s:%d: not a line of audit -json", name, len(done)+1)
 		}
 		done[s.Site] = true
+		sum.Add(s.result())
 		good += int64(len(line))
 	}
 	if err := f.Truncate(good); err != nil {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -440,14 +441,22 @@ func TestAuditResume(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "sum.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &sum))
-	assert.Equal(t, 4, sum.Sites, "the summary counts this run's sites")
-	assert.Equal(t, 1, sum.WithPolicy["flash"], "s03 is open")
-	assert.Equal(t, 1, sum.SitesWithFinding["open-access"])
+	assert.Equal(t, 6, sum.Sites, "the summary of a resumed survey counts the sites already reported too")
+	assert.Equal(t, 6, sum.Audited)
+	assert.Equal(t, 2, sum.WithPolicy["flash"], "s00 and s03 are open")
+	assert.Equal(t, 2, sum.SitesWithFinding["open-access"])
+	assert.Equal(t, 4, sum.Worst["none"])
 
-	// Nothing left: a third run audits nothing.
-	code, _, stderr = runCLI(append([]string{"audit", "-list", list, "-resume", out}, net...)...)
+	// Nothing left: a third run audits nothing, and its summary is still
+	// the survey's.
+	code, _, stderr = runCLI(append([]string{"audit", "-list", list, "-resume", out, "-summary", filepath.Join(dir, "sum.json")}, net...)...)
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, "6 sites skipped")
+	b, err = os.ReadFile(filepath.Join(dir, "sum.json"))
+	require.NoError(t, err)
+	var again2 audit.Summary
+	require.NoError(t, json.Unmarshal(b, &again2))
+	assert.Equal(t, sum, again2)
 	again, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Equal(t, string(survey), string(again))
@@ -471,4 +480,25 @@ func TestAuditSummary(t *testing.T) {
 	assert.Equal(t, 6, s.Audited)
 	assert.Equal(t, 2, s.Worst["high"])
 	assert.Equal(t, 4, s.Worst["none"])
+}
+
+// TestAuditListPipe: -list reads a pipe (a FIFO, as <(...) gives), once,
+// with progress but no total.
+func TestAuditListPipe(t *testing.T) {
+	names, net := surveySites(t, 3)
+	fifo := filepath.Join(t.TempDir(), "sites")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer w.Close()
+		fmt.Fprintln(w, strings.Join(names, "\n"))
+	}()
+	code, stdout, stderr := runCLI(append([]string{"audit", "-json", "-list", fifo, "-fail-on", "high"}, net...)...)
+	assert.Equal(t, 1, code, stderr)
+	assert.Equal(t, names, reportedSites(t, stdout))
+	assert.Contains(t, stderr, "xdpolicy audit: [3] ")
 }
