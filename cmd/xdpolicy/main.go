@@ -45,6 +45,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -64,6 +65,38 @@ func main() {
 	code := runContext(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// toolVersion is the binary's version, from the module's build
+// information: the module version it was installed at ("v1.2.3", or a
+// pseudo-version), or for a build from a checkout "devel" and the commit
+// ("devel+3d9e1c6", "+dirty" when the tree had changes).
+func toolVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	v := "devel"
+	var rev string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev != "" {
+		v += "+" + rev[:min(len(rev), 12)]
+		if dirty {
+			v += "+dirty"
+		}
+	}
+	return v
 }
 
 // command is one subcommand.
@@ -101,6 +134,13 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
 		return c.helpCommand(args[1:])
+	case "version", "-version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "xdpolicy version: takes no arguments\n")
+			return exitUsage
+		}
+		fmt.Fprintf(stdout, "xdpolicy %s\n", toolVersion())
+		return exitOK
 	}
 	for _, cmd := range commands() {
 		if cmd.name == args[0] {
@@ -129,6 +169,7 @@ Commands:
 	}
 	fmt.Fprint(w, `	help   explain a command (xdpolicy help check) or the finding codes
 	       (xdpolicy help findings)
+	version print the version of this binary (also -version)
 
 Exit status: 0 allowed / accepted / clean, 1 denied / rejected / a finding
 at -fail-on, 2 usage error, unreadable input or a site that answers nothing.
@@ -171,6 +212,15 @@ medium < high; -fail-on LEVEL makes a command exit 1 at that level or above).
 `)
 	for _, d := range finding.Docs {
 		fmt.Fprintf(w, "%s (%s): %s\n\t%s\n\n", d.Code, d.Level, d.Title, strings.ReplaceAll(d.Help, "\n", "\n\t"))
+	}
+	fmt.Fprint(w, `The readings' diagnostics (lint's FILE:LINE:COL: error|warning: CODE:
+MESSAGE lines) say what a runtime, or with -strict the published format,
+made of a part of the file: an error rejects the file, a warning is a part
+the runtime ignores or drops.
+
+`)
+	for _, d := range finding.ReadingDocs {
+		fmt.Fprintf(w, "%s: %s\n\t%s\n\n", d.Code, d.Title, strings.ReplaceAll(d.Help, "\n", "\n\t"))
 	}
 }
 

@@ -6,9 +6,9 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/xdpolicy/xdpolicy/finding"
-	"github.com/xdpolicy/xdpolicy/internal/reading"
 	"github.com/xdpolicy/xdpolicy/match"
 )
 
@@ -49,12 +49,14 @@ type sarifTool struct {
 
 type sarifDriver struct {
 	Name           string      `json:"name"`
+	Version        string      `json:"version"`
 	InformationURI string      `json:"informationUri"`
 	Rules          []sarifRule `json:"rules"`
 }
 
 type sarifText struct {
-	Text string `json:"text"`
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
 }
 
 type sarifRule struct {
@@ -116,7 +118,8 @@ func sarifLevel(l finding.Level) string {
 }
 
 // securitySeverity scores a level on GitHub's 0-10 scale (high 7.0-8.9,
-// medium 4.0-6.9, low 0.1-3.9).
+// medium 4.0-6.9, low 0.1-3.9). An info finding is a note, not a security
+// alert: it has none.
 func securitySeverity(l finding.Level) string {
 	switch l {
 	case finding.High:
@@ -126,14 +129,66 @@ func securitySeverity(l finding.Level) string {
 	case finding.Low:
 		return "3.0"
 	}
-	return "1.0"
+	return ""
 }
 
-// sarifLocationOf locates a result in a file; a file read from standard
-// input is "stdin".
+// findingRule is the SARIF rule of a finding code.
+func findingRule(d finding.Doc) sarifRule {
+	tags := []string{"cross-domain-policy"}
+	if d.Level > finding.Info {
+		tags = append(tags, "security", "external/cwe/cwe-942")
+	}
+	return sarifRule{
+		ID:                   d.Code,
+		ShortDescription:     sarifText{Text: d.Title},
+		FullDescription:      &sarifText{Text: oneParagraph(d.Help)},
+		Help:                 &sarifText{Text: d.Help, Markdown: helpMarkdown(d.Title, d.Help, finding.HelpURL(d.Code))},
+		HelpURI:              finding.HelpURL(d.Code),
+		DefaultConfiguration: &sarifConfig{Level: sarifLevel(d.Level)},
+		Properties:           &sarifRuleProps{Tags: tags, SecuritySeverity: securitySeverity(d.Level)},
+	}
+}
+
+// readingRule is the SARIF rule of a reading diagnostic's code: a part of
+// a file the runtime rejected or ignored. It is not a security alert.
+func readingRule(code string) sarifRule {
+	d, ok := finding.ReadingDocFor(code)
+	if !ok {
+		d = finding.ReadingDoc{Code: code, Title: code, Help: "A diagnostic of the reading of the policy file."}
+	}
+	return sarifRule{
+		ID:                   code,
+		ShortDescription:     sarifText{Text: "policy file reading: " + d.Title},
+		FullDescription:      &sarifText{Text: oneParagraph(d.Help)},
+		Help:                 &sarifText{Text: d.Help, Markdown: helpMarkdown(d.Title, d.Help, finding.ReadingHelpURL(code))},
+		HelpURI:              finding.ReadingHelpURL(code),
+		DefaultConfiguration: &sarifConfig{Level: "warning"},
+		Properties:           &sarifRuleProps{Tags: []string{"cross-domain-policy", "correctness"}},
+	}
+}
+
+// oneParagraph joins the lines of a help text.
+func oneParagraph(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// helpMarkdown is a rule's help as Markdown: its title, the text, and a
+// link to its documentation.
+func helpMarkdown(title, help, uri string) string {
+	return "**" + title + "**\n\n" + oneParagraph(help) + "\n\n[Documentation](" + uri + ")"
+}
+
+// sarifLocationOf locates a result in a file: a relative path as a
+// relative URI, an absolute one as a file:// URI, a URL as itself; a file
+// read from standard input is "stdin".
 func sarifLocationOf(file string, pos match.Pos) []sarifLocation {
 	uri := "stdin"
-	if file != "<stdin>" {
+	switch {
+	case file == "<stdin>":
+	case strings.HasPrefix(file, "http://") || strings.HasPrefix(file, "https://") ||
+		strings.HasPrefix(file, "xmlsocket://") || strings.HasPrefix(file, "tcp://"):
+		uri = file
+	case filepath.IsAbs(file):
+		uri = (&url.URL{Scheme: "file", Path: filepath.ToSlash(file)}).String()
+	default:
 		uri = (&url.URL{Path: filepath.ToSlash(file)}).String()
 	}
 	loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}
@@ -148,6 +203,7 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:           "xdpolicy",
+			Version:        toolVersion(),
 			InformationURI: "https://github.com/xdpolicy/xdpolicy",
 		}},
 		ColumnKind: "unicodeCodePoints", // match.Pos counts characters
@@ -158,22 +214,14 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 		if f.Error != "" {
 			inv.ExecutionSuccessful = false
 			inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications,
-				sarifNotification{Level: "error", Message: sarifText{f.Error}, Locations: sarifLocationOf(f.File, match.Pos{})})
+				sarifNotification{Level: "error", Message: sarifText{Text: f.Error}, Locations: sarifLocationOf(f.File, match.Pos{})})
 		}
 	}
 	run.Invocations = []sarifInvocation{inv}
 	index := map[string]int{}
 	for _, d := range finding.Docs {
 		index[d.Code] = len(run.Tool.Driver.Rules)
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
-			ID:                   d.Code,
-			ShortDescription:     sarifText{d.Title},
-			FullDescription:      &sarifText{d.Help},
-			Help:                 &sarifText{d.Help},
-			HelpURI:              finding.HelpURL(d.Code),
-			DefaultConfiguration: &sarifConfig{Level: sarifLevel(d.Level)},
-			Properties:           &sarifRuleProps{Tags: []string{"security"}, SecuritySeverity: securitySeverity(d.Level)},
-		})
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, findingRule(d))
 	}
 	var diagCodes []string
 	for _, f := range files {
@@ -187,11 +235,7 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 	sort.Strings(diagCodes)
 	for _, code := range diagCodes {
 		index[code] = len(run.Tool.Driver.Rules)
-		title := reading.CodeTitle(code)
-		if title == "" {
-			title = code
-		}
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: code, ShortDescription: sarifText{"policy file reading: " + title}})
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, readingRule(code))
 	}
 	for _, f := range files {
 		for _, d := range f.diags {
@@ -200,11 +244,11 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 				level = "error"
 			}
 			run.Results = append(run.Results, sarifResult{RuleID: d.Code, RuleIndex: index[d.Code], Level: level,
-				Message: sarifText{d.Message}, Locations: sarifLocationOf(f.File, d.Pos)})
+				Message: sarifText{Text: d.Message}, Locations: sarifLocationOf(f.File, d.Pos)})
 		}
 		for _, a := range f.audit {
 			run.Results = append(run.Results, sarifResult{RuleID: a.Code, RuleIndex: index[a.Code], Level: sarifLevel(a.Level),
-				Message: sarifText{a.Message}, Locations: sarifLocationOf(f.File, a.Pos)})
+				Message: sarifText{Text: a.Message}, Locations: sarifLocationOf(f.File, a.Pos)})
 		}
 	}
 	enc := json.NewEncoder(w)

@@ -33,24 +33,12 @@ const (
 	CodeProlog       = "prolog"
 )
 
-var codeTitles = map[string]string{
-	CodeSyntax:       "not well-formed XML",
-	CodeLimit:        "over a size or depth limit",
-	CodeRoot:         "wrong, namespaced or empty root",
-	CodeNamespace:    "a namespaced or prefixed element",
-	CodeUnknownElem:  "an element the format does not have",
-	CodeUnknownAttr:  "an attribute the format does not have",
-	CodeMissingAttr:  "a required attribute is missing",
-	CodeInvalidValue: "an attribute value outside the format",
-	CodeText:         "character data where the format has none",
-	CodeNeverMatches: "a pattern that can never match",
-	CodeEmpty:        "an element that grants nothing",
-	CodeProlog:       "something before the root",
-}
-
 // CodeTitle describes a diagnostic code in one line ("" for an unknown
-// code).
-func CodeTitle(code string) string { return codeTitles[code] }
+// code); finding.ReadingDocs documents each code.
+func CodeTitle(code string) string {
+	d, _ := finding.ReadingDocFor(code)
+	return d.Title
+}
 
 // Reporter collects the diagnostics of one reading. In a runtime reading,
 // what the runtime ignores or drops is a warning and a rejection is an
