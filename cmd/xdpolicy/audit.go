@@ -23,6 +23,7 @@ import (
 
 type auditFlags struct {
 	sockets, json, quiet  bool
+	sarif                 bool
 	paths                 stringsFlag
 	list, failOn          string
 	shard, resume, totals string
@@ -41,6 +42,7 @@ func (f *auditFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.totals, "summary", "", "write the summary of the run to this file, as JSON")
 	fs.StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at this level or above: info, low, medium or high")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per site, one per line")
+	fs.BoolVar(&f.sarif, "sarif", false, "print one SARIF 2.1.0 log for all the sites, for code scanning in CI:\nthe findings at the policy files' URLs")
 	fs.BoolVar(&f.quiet, "q", false, "print no progress on standard error")
 	f.net.setConnect(fs, "")
 	fs.DurationVar(&f.net.timeout, "timeout", defaultTimeout, "time limit of each fetch, HTTP or socket")
@@ -50,7 +52,7 @@ func auditCommand() *command {
 	cmd := &command{
 		name:    "audit",
 		summary: "fetch a site's policy files as the runtimes did and report what they expose",
-		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-fail-on LEVEL] [-json] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
+		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-fail-on LEVEL] [-json | -sarif] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
 		help: `SITE is a host name (both http:// and https:// are audited) or an http(s) URL
 (its path is ignored; with a port, only that origin is audited). On every
 origin, audit reads the files through each runtime's own lookup: Flash Player's
@@ -83,7 +85,10 @@ connection (no HTTPS server, no socket policy server) is an answer.
 With several sites, audit runs -parallel of them at once (at most -per-host
 of one host), prints the reports in the order given, each as soon as those
 before it are out, and shows progress on standard error (-q hides it).
--json prints one object per site per line instead. The list is read as the
+-json prints one object per site per line instead, and -sarif one SARIF 2.1.0
+log for all the sites (the findings at the policy files' URLs; the sites not
+audited in whole are notifications of the run's invocation), for code
+scanning. The list is read as the
 audit goes, so a list of a million sites takes no more memory than a short
 one. At the end of a run of several sites, a summary goes to standard error:
 the sites audited and unreachable, the sites where each runtime uses a
@@ -225,6 +230,9 @@ func (c *cli) audit(cmd *command, args []string) int {
 	if f.perHost < 1 {
 		return c.usageError(cmd, "-per-host must be at least 1")
 	}
+	if f.sarif && (f.json || f.resume != "") {
+		return c.usageError(cmd, "-sarif writes one log for the run; it goes with neither -json nor -resume")
+	}
 	shard, shards, err := parseShard(f.shard)
 	if err != nil {
 		return c.usageError(cmd, "-shard: %v", err)
@@ -351,6 +359,10 @@ func (c *cli) audit(cmd *command, args []string) int {
 	exit := exitOK
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
+	var sarif *sarifStream
+	if f.sarif {
+		sarif = newSARIFStream(out)
+	}
 	printed := 0
 	err = b.Run(c.ctx, sites, func(r audit.Result) error {
 		whereMu.Lock()
@@ -364,6 +376,9 @@ func (c *cli) audit(cmd *command, args []string) int {
 			}
 			fmt.Fprintf(c.stderr, "xdpolicy audit: %s%s: %v\n", at, match.Quote(r.Site), r.Err)
 			exit = exitUsage
+			if sarif != nil && !errors.Is(r.Err, context.Canceled) {
+				sarif.incomplete("error", fmt.Sprintf("%s%s: %v", at, r.Site, r.Err))
+			}
 			if f.json && !errors.Is(r.Err, context.Canceled) {
 				return enc.Encode(auditSite{Site: r.Site, Error: at + r.Err.Error(), Files: []auditFile{}, Verdicts: []audit.Verdict{}})
 			}
@@ -376,6 +391,18 @@ func (c *cli) audit(cmd *command, args []string) int {
 		}
 		if f.json {
 			return enc.Encode(jsonSite(r.Report))
+		}
+		if sarif != nil {
+			for _, x := range r.Report.Findings() {
+				sarif.finding(x)
+			}
+			switch {
+			case r.Report.Err != nil:
+				sarif.incomplete("error", fmt.Sprintf("%s: %v", r.Site, r.Report.Err))
+			case len(r.Report.Unknown()) > 0:
+				sarif.incomplete("warning", fmt.Sprintf("%s: %s", r.Site, summary(r.Report, nil)))
+			}
+			return nil
 		}
 		if printed > 0 {
 			fmt.Fprintln(out)
@@ -395,6 +422,12 @@ func (c *cli) audit(cmd *command, args []string) int {
 	case err != nil:
 		fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
 		exit = exitUsage
+	}
+	if sarif != nil {
+		if err := sarif.close(); err != nil {
+			fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
+			exit = exitUsage
+		}
 	}
 	if n := skipped.Load(); n > 0 && !f.quiet {
 		fmt.Fprintf(c.stderr, "xdpolicy audit: %d sites skipped (%s)\n", n, skipReason(shards > 1, done != nil))

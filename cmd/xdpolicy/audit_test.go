@@ -368,7 +368,8 @@ func surveySites(t *testing.T, n int) (names, net []string) {
 	for _, ct := range srv.ConnectTo() {
 		net = append(net, "-connect-to", ct)
 	}
-	return names, net
+	host, port := srv.Refused() // any other name: nothing listens
+	return names, append(net, "-connect-to", "::"+host+":"+strconv.Itoa(port))
 }
 
 // reportedSites reads the sites of audit -json output, in order.
@@ -501,4 +502,34 @@ func TestAuditListPipe(t *testing.T) {
 	assert.Equal(t, 1, code, stderr)
 	assert.Equal(t, names, reportedSites(t, stdout))
 	assert.Contains(t, stderr, "xdpolicy audit: [3] ")
+}
+
+// TestAuditSARIF: audit -sarif writes one SARIF log for all the sites that
+// passes the schema and code scanning's rules: the findings at the policy
+// files' URLs, the sites not audited in whole as notifications.
+func TestAuditSARIF(t *testing.T) {
+	names, net := surveySites(t, 4)
+	sites := append(slices.Clone(names), "down.test")
+	code, stdout, stderr := runCLI(append(append([]string{"audit", "-sarif", "-q", "-parallel", "3"}, net...), sites...)...)
+	assert.Equal(t, 2, code, "a site answers nothing: %s", stderr)
+	log := checkSARIF(t, []byte(stdout))
+	require.Len(t, log.Runs, 1)
+	run := log.Runs[0]
+	var got []string
+	for _, r := range run.Results {
+		got = append(got, r.Locations[0].PhysicalLocation.ArtifactLocation.URI+" "+r.RuleID)
+	}
+	assert.Contains(t, got, "http://s00.test/crossdomain.xml open-access")
+	assert.Contains(t, got, "https://s03.test/crossdomain.xml open-access")
+	for _, g := range got {
+		assert.NotContains(t, g, "s01.test", "s01 serves no policy")
+	}
+	require.Len(t, run.Invocations, 1)
+	assert.False(t, run.Invocations[0].ExecutionSuccessful)
+	require.Len(t, run.Invocations[0].ToolExecutionNotifications, 1)
+	assert.Contains(t, run.Invocations[0].ToolExecutionNotifications[0].Message.Text, "down.test: no HTTP answer")
+
+	code, _, stderr = runCLI("audit", "-sarif", "-json", "x.test")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-sarif writes one log for the run")
 }

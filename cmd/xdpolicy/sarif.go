@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"path/filepath"
@@ -259,4 +260,86 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	})
+}
+
+// maxNotifications bounds the notifications a streamed log keeps (a
+// survey of a million sites may have many unreachable ones); the rest are
+// counted in one more.
+const maxNotifications = 1000
+
+// sarifStream writes a SARIF log of one run as its results come, so that
+// audit -sarif over a long list holds no result in memory: the rules (every
+// finding code) first, each result as it is added, the invocation (with
+// the sites that could not be audited in whole) at the end.
+type sarifStream struct {
+	w       io.Writer
+	index   map[string]int
+	results int
+	notes   []sarifNotification
+	more    int
+	ok      bool
+	err     error
+}
+
+// newSARIFStream starts the log on w.
+func newSARIFStream(w io.Writer) *sarifStream {
+	s := &sarifStream{w: w, index: map[string]int{}, ok: true}
+	driver := sarifDriver{Name: "xdpolicy", Version: toolVersion(), InformationURI: "https://github.com/xdpolicy/xdpolicy"}
+	for _, d := range finding.Docs {
+		s.index[d.Code] = len(driver.Rules)
+		driver.Rules = append(driver.Rules, findingRule(d))
+	}
+	tool, err := json.Marshal(sarifTool{Driver: driver})
+	if err != nil {
+		s.err = err
+		return s
+	}
+	_, s.err = fmt.Fprintf(w, `{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[{"tool":%s,"columnKind":"unicodeCodePoints","results":[`, tool)
+	return s
+}
+
+// finding adds a result.
+func (s *sarifStream) finding(f finding.Finding) {
+	i, ok := s.index[f.Code]
+	if !ok || s.err != nil {
+		return
+	}
+	b, err := json.Marshal(sarifResult{RuleID: f.Code, RuleIndex: i, Level: sarifLevel(f.Level),
+		Message: sarifText{Text: f.Message}, Locations: sarifLocationOf(f.File, f.Pos)})
+	if err != nil {
+		s.err = err
+		return
+	}
+	if s.results > 0 {
+		b = append([]byte{','}, b...)
+	}
+	s.results++
+	_, s.err = s.w.Write(b)
+}
+
+// incomplete records that a site could not be audited, or only in part.
+func (s *sarifStream) incomplete(level, message string) {
+	s.ok = false
+	if len(s.notes) == maxNotifications {
+		s.more++
+		return
+	}
+	s.notes = append(s.notes, sarifNotification{Level: level, Message: sarifText{Text: message}})
+}
+
+// close ends the log.
+func (s *sarifStream) close() error {
+	if s.err != nil {
+		return s.err
+	}
+	notes := s.notes
+	if s.more > 0 {
+		notes = append(notes, sarifNotification{Level: "note", Message: sarifText{Text: fmt.Sprintf("and %d more sites not audited in whole", s.more)}})
+	}
+	inv, err := json.Marshal([]sarifInvocation{{ExecutionSuccessful: s.ok, ToolExecutionNotifications: notes}})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(s.w, `],"invocations":%s}]}`+"\n", inv)
+	return err
 }
