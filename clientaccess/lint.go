@@ -36,7 +36,7 @@ func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 					case "*", "http://*", "https://*":
 						anyone = true
 					}
-					if f, ok := finding.Wildcard(uri, uriHost(uri)); ok {
+					for _, f := range finding.Trusted(uri, uriHost(uri)) {
 						add(d.Pos, f.Code, f.Level, "%s", f.Message)
 					}
 				}

@@ -33,6 +33,8 @@ func TestLint(t *testing.T) {
 		{"named headers for a named caller", ` http-request-headers="X-A"><domain uri="https://a.example"/>`, `<resource path="/public"/>`, nil},
 		{"suffix wildcard", `><domain uri="https://*.co.uk"/>`, `<resource path="/api"/>`, []string{"suffix-wildcard high 2:13"}},
 		{"wide wildcard", `><domain uri="https://*.example.com:8443/"/>`, `<resource path="/api"/>`, []string{"wide-wildcard low 2:13"}},
+		{"internal address", `><domain uri="http://10.0.0.5:8080/"/>`, `<resource path="/api"/>`, []string{"internal-host low 2:13"}},
+		{"localhost", `><domain uri="http://localhost"/>`, `<resource path="/api"/>`, []string{"internal-host low 2:13"}},
 		{"never matches", `><domain uri="example.com"/>`, `<resource path="/api"/>`, []string{"dead-entry info 2:13"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -124,7 +124,7 @@ func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string
 			host = host[:j]
 		}
 	}
-	if f, ok := finding.Wildcard(d, host); ok {
+	for _, f := range finding.Trusted(d, host) {
 		add(pos, f.Code, f.Level, "%s", f.Message)
 	}
 }

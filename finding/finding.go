@@ -14,6 +14,7 @@ package finding
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -100,6 +101,7 @@ const (
 	IgnoredFile           = "ignored-file"
 	Cacheable             = "cacheable-response"
 	NoMetaPolicyHeader    = "missing-meta-policy-header"
+	InternalHost          = "internal-host"
 )
 
 // Doc documents one finding code.
@@ -171,6 +173,15 @@ manages to put on the site. Send X-Permitted-Cross-Domain-Policies:
 master-only (or none) on the site's responses. Reported at low when the
 master has no site-control either (it rests on Flash Player's default),
 at info when its site-control is explicit.`},
+	{InternalHost, Low, "a trusted caller that is an internal host",
+		`A caller pattern names a host that only exists inside a network: a
+private, loopback or link-local address (10.0.0.5, 127.0.0.1, 169.254.x.x,
+fd00::1), localhost, a single-label name (intranet), or a name under
+.internal, .lan, .local, .localdomain, .intranet, .corp or .home.arpa.
+The policy reveals the internal name to anyone who reads it, and trusts
+whatever answers at that name on each user's own network, which is not
+the site's to control. Remove it from the public policy; serve internal
+callers a policy of their own, inside.`},
 }
 
 // DocFor returns the documentation of a finding code.
@@ -181,6 +192,71 @@ func DocFor(code string) (Doc, bool) {
 		}
 	}
 	return Doc{}, false
+}
+
+// Trusted returns the findings about one trusted caller pattern whose host
+// part is host (lower-cased, without scheme or port; it may start with
+// "*."): a wildcard (see Wildcard) and an internal host (see Internal).
+// pattern is the value as written, for the messages. The format packages'
+// Lint call it for every caller pattern.
+func Trusted(pattern, host string) []Finding {
+	var out []Finding
+	if f, ok := Wildcard(pattern, host); ok {
+		out = append(out, f)
+	}
+	if f, ok := Internal(pattern, host); ok {
+		out = append(out, f)
+	}
+	return out
+}
+
+// internalSuffixes are the names reserved or customary for hosts inside a
+// network (RFC 6762 .local, RFC 8375 .home.arpa, RFC 6761 .localhost, the
+// ICANN-reserved .internal, and common private ones).
+var internalSuffixes = []string{"internal", "lan", "local", "localdomain", "localhost", "intranet", "corp", "home.arpa"}
+
+// Internal judges a caller pattern whose host part is host (as Trusted
+// takes it): a private, loopback, link-local or unspecified address,
+// localhost, a single-label name or a name under an internal suffix is
+// InternalHost, saying which.
+func Internal(pattern, host string) (Finding, bool) {
+	h := strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(host), "*."), ".")
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if h == "" || h == "*" {
+		return Finding{}, false
+	}
+	why := ""
+	if addr, err := netip.ParseAddr(h); err == nil {
+		switch {
+		case addr.IsLoopback():
+			why = "a loopback address"
+		case addr.IsPrivate():
+			why = "a private address"
+		case addr.IsLinkLocalUnicast():
+			why = "a link-local address"
+		case addr.IsUnspecified():
+			why = "the unspecified address"
+		}
+	} else {
+		switch {
+		case h == "localhost":
+			why = "localhost"
+		case !strings.Contains(h, "."):
+			why = "a single-label name, which resolves only on a local network"
+		default:
+			for _, s := range internalSuffixes {
+				if strings.HasSuffix(h, "."+s) || h == s {
+					why = "a name under ." + s + ", which exists only inside a network"
+					break
+				}
+			}
+		}
+	}
+	if why == "" {
+		return Finding{}, false
+	}
+	return Finding{Code: InternalHost, Level: Low,
+		Message: fmt.Sprintf("%s trusts an internal host (%s): the policy reveals it, and trusts whatever answers there on each user's network", match.Quote(pattern), why)}, true
 }
 
 // Wildcard judges a caller pattern whose host part is host: a

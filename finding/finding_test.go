@@ -94,3 +94,44 @@ func TestFindingDocs(t *testing.T) {
 	_, ok := DocFor("no-such-code")
 	assert.False(t, ok)
 }
+
+func TestInternalFinding(t *testing.T) {
+	for _, tt := range []struct {
+		host string
+		why  string // "" when not internal
+	}{
+		{"10.0.0.5", "a private address"},
+		{"172.16.4.1", "a private address"},
+		{"192.168.1.1", "a private address"},
+		{"127.0.0.1", "a loopback address"},
+		{"[::1]", "a loopback address"},
+		{"fd00::1", "a private address"},
+		{"169.254.10.1", "a link-local address"},
+		{"fe80::1", "a link-local address"},
+		{"0.0.0.0", "the unspecified address"},
+		{"localhost", "localhost"},
+		{"LOCALHOST", "localhost"},
+		{"intranet", "a single-label name"},
+		{"intranet.local", "under .local"},
+		{"*.corp.internal", "under .internal"},
+		{"printer.lan", "under .lan"},
+		{"nas.home.arpa", "under .home.arpa"},
+		{"app.localhost", "under .localhost"},
+		{"www.example.com", ""},
+		{"8.8.8.8", ""},
+		{"2001:db8::1", ""},
+		{"*", ""},
+		{"*.example.com", ""},
+		{"local.example.com", ""},
+		{"corp.example", ""},
+	} {
+		f, ok := Internal(tt.host, tt.host)
+		assert.Equal(t, tt.why != "", ok, tt.host)
+		if ok {
+			assert.Equal(t, InternalHost, f.Code)
+			assert.Equal(t, Low, f.Level)
+			assert.Contains(t, f.Message, tt.why, tt.host)
+		}
+	}
+	assert.Len(t, Trusted("*.home.arpa", "*.home.arpa"), 2, "a wide wildcard and an internal one")
+}

@@ -19,6 +19,8 @@ func TestLint(t *testing.T) {
 		{"anyone, delegated", `<allow from="*" delegate="true"/>`, nil},
 		{"suffix wildcard", `<allow from="*.co.uk" to="api/"/>`, []string{"suffix-wildcard high 1:22"}},
 		{"wide wildcard", `<allow from="*.example.com" to="api/"/>`, []string{"wide-wildcard low 1:22"}},
+		{"internal host", `<allow from="intranet.corp" to="api/"/>`, []string{"internal-host low 1:22"}},
+		{"internal wildcard", `<allow from="*.office.lan" to="api/"/>`, []string{"wide-wildcard low 1:22", "internal-host low 1:22"}},
 		{"from never matches", `<allow from="http://a.example" to="api/"/>`, []string{"dead-entry info 1:22"}},
 		{"to never matches", `<allow from="a.example" to="../up/"/>`, []string{"dead-entry info 1:22"}},
 		{"type never matches", `<allow from="a.example" type="SOAP"/>`, []string{"dead-entry info 1:22"}},
