@@ -136,6 +136,10 @@ type ReadOptions struct {
 	Header string
 	// MaxBytes bounds the file (default 1 MiB); a larger one is rejected.
 	MaxBytes int
+	// Trust, when set, is the organisation's allowlist Lint holds the
+	// file's callers to: a caller it does not cover is an UntrustedCaller
+	// finding.
+	Trust *finding.Allowlist
 }
 
 // Reading is what a runtime made of one file: the model it read (one of
@@ -161,7 +165,8 @@ type Reading struct {
 	// Policy is the file compiled; nil when it was rejected.
 	Policy *match.Policy
 
-	kind crossdomain.Kind
+	kind  crossdomain.Kind
+	trust *finding.Allowlist
 }
 
 // Read reads b as runtime rt reads it. It fails only when opt.Format
@@ -187,7 +192,7 @@ func Read(rt Runtime, b []byte, opt ReadOptions) (*Reading, error) {
 			}
 		}
 	}
-	rd := &Reading{Runtime: rt, Format: f, Source: opt.Source}
+	rd := &Reading{Runtime: rt, Format: f, Source: opt.Source, trust: opt.Trust}
 	if rd.Source == "" {
 		rd.Source = opt.Name
 	}
@@ -259,18 +264,18 @@ func (rd *Reading) Decide(req match.Request) match.Decision {
 
 // Lint returns the audit findings of an accepted file, as its format's
 // Lint reports them for the kind of file read (Silverlight's reading of
-// crossdomain.xml is linted as Flash Player's master); none for a
-// rejected file.
+// crossdomain.xml is linted as Flash Player's master), against
+// ReadOptions.Trust when it was set; none for a rejected file.
 func (rd *Reading) Lint() []finding.Finding {
 	switch {
 	case rd.Err != nil:
 		return nil
 	case rd.ClientAccess != nil:
-		return rd.ClientAccess.Lint(clientaccess.LintOptions{File: rd.Source})
+		return rd.ClientAccess.Lint(clientaccess.LintOptions{File: rd.Source, Trust: rd.trust})
 	case rd.MozPolicy != nil:
-		return rd.MozPolicy.Lint(mozpolicy.LintOptions{File: rd.Source})
+		return rd.MozPolicy.Lint(mozpolicy.LintOptions{File: rd.Source, Trust: rd.trust})
 	case rd.CrossDomain != nil:
-		return rd.CrossDomain.Lint(crossdomain.LintOptions{Kind: rd.kind, File: rd.Source})
+		return rd.CrossDomain.Lint(crossdomain.LintOptions{Kind: rd.kind, File: rd.Source, Trust: rd.trust})
 	}
 	return nil
 }

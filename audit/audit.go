@@ -131,6 +131,9 @@ type Config struct {
 	// Paths are extra paths to fetch on every origin, such as
 	// "/api/crossdomain.xml".
 	Paths []string
+	// Trust, when set, is the organisation's allowlist: a caller a policy
+	// trusts that it does not cover is an UntrustedCaller finding.
+	Trust *finding.Allowlist
 }
 
 // Site is the report on one site.
@@ -188,6 +191,8 @@ type File struct {
 	compiled map[string]*match.Policy
 	// why the file could not be read as sent: "" when the site answered
 	failed string
+	// the allowlist the findings hold the file's callers to
+	trust *finding.Allowlist
 }
 
 // Unread says why the file could not be read as sent (a timeout, a TLS
@@ -400,7 +405,7 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 		if f, ok := byURL[u]; ok {
 			return f
 		}
-		f := &File{URL: u, socket: socket, compiled: map[string]*match.Policy{}}
+		f := &File{URL: u, socket: socket, compiled: map[string]*match.Policy{}, trust: cfg.Trust}
 		byURL[u] = f
 		rep.Files = append(rep.Files, f)
 		return f
@@ -495,14 +500,14 @@ func (f *File) add(rt string, rec match.Consulted) {
 		if loc, err := match.ParseTarget(cmpOr(rec.Final, rec.URL)); err == nil && rt == Flash {
 			kind = crossdomain.KindOf(loc)
 		}
-		f.Findings = m.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL})
+		f.Findings = m.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL, Trust: f.trust})
 		if sc, _ := m.MetaPolicy(); sc != 0 && rt == Flash {
 			f.siteControl = true
 		}
 	case *clientaccess.Policy:
-		f.Findings = m.Lint(clientaccess.LintOptions{File: f.URL})
+		f.Findings = m.Lint(clientaccess.LintOptions{File: f.URL, Trust: f.trust})
 	case *mozpolicy.Policy:
-		f.Findings = m.Lint(mozpolicy.LintOptions{File: f.URL})
+		f.Findings = m.Lint(mozpolicy.LintOptions{File: f.URL, Trust: f.trust})
 	}
 }
 

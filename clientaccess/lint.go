@@ -13,6 +13,9 @@ import (
 type LintOptions struct {
 	// File names the file in findings.
 	File string
+	// Trust, when set, is the organisation's allowlist: a caller it does
+	// not cover whole is an UntrustedCaller finding.
+	Trust *finding.Allowlist
 }
 
 // Lint reports what an audit would say about p: grants wider
@@ -36,7 +39,7 @@ func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 					case "*", "http://*", "https://*":
 						anyone = true
 					}
-					for _, f := range finding.Trusted(uri, uriHost(uri)) {
+					for _, f := range finding.Trusted(uri, trustedHost(uri), opts.Trust) {
 						add(d.Pos, f.Code, f.Level, "%s", f.Message)
 					}
 				}
@@ -74,6 +77,15 @@ func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 
 // uriHost returns the host part of a domain uri ("http://*.example.com:80/"
 // gives "*.example.com").
+// trustedHost is the host part of a domain uri as an allowlist reads it:
+// "*" for the callers of every host ("*", "http://*", "file:///").
+func trustedHost(uri string) string {
+	if h := uriHost(uri); h != "" {
+		return h
+	}
+	return "*"
+}
+
 func uriHost(uri string) string {
 	_, rest, ok := strings.Cut(uri, "://")
 	if !ok {

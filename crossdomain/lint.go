@@ -15,6 +15,9 @@ type LintOptions struct {
 	Kind Kind
 	// File names the file in findings.
 	File string
+	// Trust, when set, is the organisation's allowlist: a caller it does
+	// not cover whole is an UntrustedCaller finding.
+	Trust *finding.Allowlist
 }
 
 // Lint reports what an audit would say about p, read as opts.Kind: grants
@@ -57,7 +60,7 @@ func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 	}
 	for _, a := range p.AllowAccessFrom {
 		d := strings.TrimSpace(a.Domain)
-		lintDomain(d, a.Pos, "allow-access-from", add)
+		lintDomain(d, a.Pos, "allow-access-from", opts.Trust, add)
 		if a.Secure == "false" && !k.Socket() {
 			add(a.Pos, finding.Insecure, finding.Medium, "secure=\"false\" lets callers on plain HTTP read the HTTPS site")
 		}
@@ -79,7 +82,7 @@ func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 	}
 	for _, h := range p.AllowHTTPRequestHeadersFrom {
 		d := strings.TrimSpace(h.Domain)
-		lintDomain(d, h.Pos, "allow-http-request-headers-from", add)
+		lintDomain(d, h.Pos, "allow-http-request-headers-from", opts.Trust, add)
 		if k.Socket() {
 			add(h.Pos, finding.DeadEntry, finding.Info, "header rules have no effect in a socket policy")
 			continue
@@ -112,7 +115,7 @@ func (p *Policy) off(k Kind) string {
 }
 
 // lintDomain reports wildcards and domains that never match.
-func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string, finding.Level, string, ...any)) {
+func lintDomain(d string, pos match.Pos, elem string, trust *finding.Allowlist, add func(match.Pos, string, finding.Level, string, ...any)) {
 	if _, err := ParseDomain(d); err != nil {
 		add(pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%s", elem, match.Quote(d)), err))
 		return
@@ -124,7 +127,7 @@ func lintDomain(d string, pos match.Pos, elem string, add func(match.Pos, string
 			host = host[:j]
 		}
 	}
-	for _, f := range finding.Trusted(d, host) {
+	for _, f := range finding.Trusted(d, host, trust) {
 		add(pos, f.Code, f.Level, "%s", f.Message)
 	}
 }

@@ -102,6 +102,7 @@ const (
 	Cacheable             = "cacheable-response"
 	NoMetaPolicyHeader    = "missing-meta-policy-header"
 	InternalHost          = "internal-host"
+	UntrustedCaller       = "untrusted-caller"
 )
 
 // Doc documents one finding code.
@@ -182,6 +183,11 @@ The policy reveals the internal name to anyone who reads it, and trusts
 whatever answers at that name on each user's own network, which is not
 the site's to control. Remove it from the public policy; serve internal
 callers a policy of their own, inside.`},
+	{UntrustedCaller, Medium, "a trusted caller outside the organisation's allowlist",
+		`Reported only with an allowlist (lint and audit -trust FILE): a caller
+pattern admits hosts the list does not cover whole, such as a partner no
+longer on the list or a wildcard wider than the one listed. Narrow the
+pattern to what the list trusts, or add the caller to the list.`},
 }
 
 // DocFor returns the documentation of a finding code.
@@ -196,11 +202,16 @@ func DocFor(code string) (Doc, bool) {
 
 // Trusted returns the findings about one trusted caller pattern whose host
 // part is host (lower-cased, without scheme or port; it may start with
-// "*."): a wildcard (see Wildcard) and an internal host (see Internal).
+// "*."): outside the allowlist trust, when there is one (see
+// Allowlist.Outside), a wildcard (see Wildcard) and an internal host (see
+// Internal).
 // pattern is the value as written, for the messages. The format packages'
 // Lint call it for every caller pattern.
-func Trusted(pattern, host string) []Finding {
+func Trusted(pattern, host string, trust *Allowlist) []Finding {
 	var out []Finding
+	if f, ok := trust.Outside(pattern, host); ok {
+		out = append(out, f)
+	}
 	if f, ok := Wildcard(pattern, host); ok {
 		out = append(out, f)
 	}

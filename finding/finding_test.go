@@ -133,5 +133,37 @@ func TestInternalFinding(t *testing.T) {
 			assert.Contains(t, f.Message, tt.why, tt.host)
 		}
 	}
-	assert.Len(t, Trusted("*.home.arpa", "*.home.arpa"), 2, "a wide wildcard and an internal one")
+	assert.Len(t, Trusted("*.office.lan", "*.office.lan", nil), 2, "a wide wildcard and an internal one")
+}
+
+func TestAllowlist(t *testing.T) {
+	a, err := ParseAllowlist(strings.NewReader("# partners\nwww.partner.example\n*.cdn.example\n\n10.0.0.5\n"))
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		host    string
+		covered bool
+	}{
+		{"www.partner.example", true},
+		{"WWW.Partner.Example", true},
+		{"img.cdn.example", true},
+		{"*.eu.cdn.example", true},
+		{"cdn.example", true},
+		{"10.0.0.5", true},
+		{"partner.example", false},
+		{"*.partner.example", false},
+		{"evil.example", false},
+		{"*", false},
+		{"www.*.example", true}, // admits no one
+	} {
+		assert.Equal(t, tt.covered, a.Covers(tt.host), tt.host)
+		_, outside := a.Outside(tt.host, tt.host)
+		assert.Equal(t, !tt.covered, outside, tt.host)
+	}
+	f, _ := a.Outside("*", "*")
+	assert.Equal(t, Finding{Code: UntrustedCaller, Level: Medium, Message: `"*" trusts every caller the allowlist does not`}, f)
+	var none *Allowlist
+	assert.True(t, none.Covers("*"), "no allowlist, no finding")
+
+	_, err = ParseAllowlist(strings.NewReader("ok.example\nwww.*.example\n"))
+	assert.ErrorContains(t, err, "line 2: ")
 }

@@ -149,6 +149,23 @@ func domainMatch(host, base string, apex bool) bool {
 	return len(host) > len(base)+1 && host[len(host)-len(base)-1] == '.' && strings.HasSuffix(host, base)
 }
 
+// Within reports whether every host p matches, q matches too: p is no
+// wider than q. A pattern that never matches is within every pattern.
+func (p HostPattern) Within(q HostPattern) bool {
+	switch {
+	case p.kind == hostNever || q.kind == hostAny:
+		return true
+	case p.kind == hostAny || q.kind == hostNever:
+		return false
+	case p.kind != hostSuffix:
+		return q.Match(p.host)
+	case q.kind != hostSuffix:
+		return false // a wildcard admits hosts no single name covers
+	}
+	under := p.host == q.host || strings.HasSuffix(p.host, "."+q.host)
+	return under && (!p.apex || q.Match(p.host))
+}
+
 // Valid reports whether the pattern can match anything.
 func (p HostPattern) Valid() bool { return p.kind != hostNever }
 

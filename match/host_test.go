@@ -225,3 +225,35 @@ func FuzzPlainHost(f *testing.F) {
 		}
 	})
 }
+
+func TestHostPatternWithin(t *testing.T) {
+	pat := func(s string, w Wildcard) HostPattern {
+		p, _ := ParseHostPattern(s, w)
+		return p
+	}
+	for _, tt := range []struct {
+		p, q   string
+		within bool
+	}{
+		{"www.a.example", "www.a.example", true},
+		{"www.a.example", "*.a.example", true},
+		{"a.example", "*.a.example", true}, // the apex, with apex
+		{"*.x.a.example", "*.a.example", true},
+		{"*.a.example", "*.a.example", true},
+		{"*.a.example", "www.a.example", false},
+		{"*.a.example", "*.x.a.example", false},
+		{"*.ba.example", "*.a.example", false},
+		{"*", "*.a.example", false},
+		{"*", "*", true},
+		{"anything.example", "*", true},
+		{"10.0.0.5", "10.0.0.5", true},
+		{"10.0.0.5", "*.0.0.5", false},
+		{"www.*.example", "b.example", true}, // never matches
+	} {
+		assert.Equal(t, tt.within, pat(tt.p, WildcardWithApex).Within(pat(tt.q, WildcardWithApex)), "%s within %s", tt.p, tt.q)
+	}
+	// Without the apex, *.a.example does not cover a.example itself.
+	assert.False(t, pat("a.example", WildcardWithApex).Within(pat("*.a.example", WildcardBelowOnly)))
+	assert.False(t, pat("*.a.example", WildcardWithApex).Within(pat("*.a.example", WildcardBelowOnly)))
+	assert.True(t, pat("*.a.example", WildcardBelowOnly).Within(pat("*.a.example", WildcardBelowOnly)))
+}

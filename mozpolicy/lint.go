@@ -1,6 +1,7 @@
 package mozpolicy
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,6 +15,9 @@ import (
 type LintOptions struct {
 	// File names the file in findings.
 	File string
+	// Trust, when set, is the organisation's allowlist: a caller it does
+	// not cover whole is an UntrustedCaller finding.
+	Trust *finding.Allowlist
 }
 
 // Lint reports what an audit would say about p: grants wider
@@ -38,7 +42,7 @@ func (p *Policy) Lint(opts LintOptions) []finding.Finding {
 			add(a.Pos, finding.DeadEntry, finding.Info, "<allow type=%q> never matches: the types are any, xml, soap, load and save", a.Type)
 			continue
 		}
-		for _, f := range finding.Trusted(from, from) {
+		for _, f := range finding.Trusted(from, cmp.Or(from, "*"), opts.Trust) {
 			add(a.Pos, f.Code, f.Level, "%s", f.Message)
 		}
 		if (from == "" || from == "*") && to == "" && a.Delegate != "true" {

@@ -27,6 +27,7 @@ type auditFlags struct {
 	paths                 stringsFlag
 	list, failOn          string
 	shard, resume, totals string
+	trust                 string
 	parallel, perHost     int
 	net                   netFlags
 }
@@ -40,6 +41,7 @@ func (f *auditFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.shard, "shard", "", "audit only shard K of N (K from 0), a split of the sites by a hash of their host,\nso N machines given the same list each audit their share")
 	fs.StringVar(&f.resume, "resume", "", "append the JSON lines to this file, skipping the sites it already reports\n(implies -json; run the same command again after an interruption)")
 	fs.StringVar(&f.totals, "summary", "", "write the summary of the run to this file, as JSON")
+	fs.StringVar(&f.trust, "trust", "", trustUsage)
 	fs.StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at this level or above: info, low, medium or high")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per site, one per line")
 	fs.BoolVar(&f.sarif, "sarif", false, "print one SARIF 2.1.0 log for all the sites, for code scanning in CI:\nthe findings at the policy files' URLs")
@@ -52,7 +54,7 @@ func auditCommand() *command {
 	cmd := &command{
 		name:    "audit",
 		summary: "fetch a site's policy files as the runtimes did and report what they expose",
-		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-fail-on LEVEL] [-json | -sarif] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
+		usage:   "audit [-sockets] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-trust FILE] [-fail-on LEVEL] [-json | -sarif] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
 		help: `SITE is a host name (both http:// and https:// are audited) or an http(s) URL
 (its path is ignored; with a port, only that origin is audited). On every
 origin, audit reads the files through each runtime's own lookup: Flash Player's
@@ -249,7 +251,11 @@ func (c *cli) audit(cmd *command, args []string) int {
 	if err != nil {
 		return c.usageError(cmd, "%v", err)
 	}
-	cfg := audit.Config{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout, Sockets: f.sockets, Paths: f.paths}
+	trust, err := loadTrust(f.trust)
+	if err != nil {
+		return c.usageError(cmd, "%v", err)
+	}
+	cfg := audit.Config{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout, Sockets: f.sockets, Paths: f.paths, Trust: trust}
 	for _, p := range cfg.Paths {
 		if err := audit.CheckPath(p); err != nil {
 			return c.usageError(cmd, "-path: %v", err)

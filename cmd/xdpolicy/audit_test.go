@@ -533,3 +533,18 @@ func TestAuditSARIF(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-sarif writes one log for the run")
 }
+
+// TestAuditTrust: audit -trust reports the callers a site's policies
+// trust outside the allowlist.
+func TestAuditTrust(t *testing.T) {
+	names, net := surveySites(t, 2) // s00 is wide open, s01 has no policy
+	list := filepath.Join(t.TempDir(), "trust.txt")
+	require.NoError(t, os.WriteFile(list, []byte("www.partner.example\n"), 0o644))
+	code, stdout, stderr := runCLI(append(append([]string{"audit", "-json", "-q", "-trust", list}, net...), names...)...)
+	assert.Equal(t, 1, code, stderr)
+	sites := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, sites, 2)
+	assert.Contains(t, sites[0], `"code":"untrusted-caller"`)
+	assert.Contains(t, sites[0], `\"*\" trusts every caller the allowlist does not`)
+	assert.NotContains(t, sites[1], "untrusted-caller")
+}

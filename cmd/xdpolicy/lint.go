@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 
 	"github.com/xdpolicy/xdpolicy"
 	"github.com/xdpolicy/xdpolicy/finding"
@@ -14,7 +15,7 @@ type lintFlags struct {
 	runtime, format string
 	strict, json    bool
 	sarif, socket   bool
-	failOn          string
+	failOn, trust   string
 }
 
 func (f *lintFlags) set(fs *flag.FlagSet) {
@@ -24,6 +25,7 @@ func (f *lintFlags) set(fs *flag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print one JSON array with an object per file")
 	fs.BoolVar(&f.sarif, "sarif", false, "print a SARIF 2.1.0 log, for code scanning in CI")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when an audit finding is at this level or above: info, low, medium or high\n(default: findings do not change the exit status)")
+	fs.StringVar(&f.trust, "trust", "", trustUsage)
 	fs.BoolVar(&f.socket, "socket", false, "read crossdomain.xml files as Flash socket policies served from port 843\n(automatic for a file whose text ends in a NUL)")
 }
 
@@ -31,7 +33,7 @@ func lintCommand() *command {
 	cmd := &command{
 		name:    "lint",
 		summary: "report what a runtime makes of policy files",
-		usage:   "lint [-runtime R] [-format F] [-strict] [-socket] [-fail-on LEVEL] [-json | -sarif] FILE...",
+		usage:   "lint [-runtime R] [-format F] [-strict] [-socket] [-trust FILE] [-fail-on LEVEL] [-json | -sarif] FILE...",
 		help: `lint reads each FILE the runtime's way (or, with -strict, against the published
 format) and prints one line per diagnostic of the reading:
 
@@ -141,6 +143,10 @@ func (c *cli) lint(cmd *command, args []string) int {
 		}
 		failOn = l
 	}
+	trust, err := loadTrust(f.trust)
+	if err != nil {
+		return c.usageError(cmd, "%v", err)
+	}
 	exit := exitOK
 	worse := func(code int) {
 		if code > exit {
@@ -166,7 +172,7 @@ func (c *cli) lint(cmd *command, args []string) int {
 			unreadable(fmt.Errorf("%s: %w", displayName(name), err))
 			continue
 		}
-		rd, err := xdpolicy.Read(rt, b, xdpolicy.ReadOptions{Format: format, Name: name, Source: displayName(name), Strict: f.strict, Socket: f.socket || xdpolicy.SocketReply(b)})
+		rd, err := xdpolicy.Read(rt, b, xdpolicy.ReadOptions{Format: format, Name: name, Source: displayName(name), Strict: f.strict, Socket: f.socket || xdpolicy.SocketReply(b), Trust: trust})
 		if err != nil {
 			unreadable(fmt.Errorf("%s: %w", displayName(name), err))
 			continue
@@ -212,4 +218,23 @@ func (c *cli) lint(cmd *command, args []string) int {
 		}
 	}
 	return exit
+}
+
+const trustUsage = "an allowlist of the callers your organisation trusts, host patterns one a line\n(www.partner.example, *.partner.example): every trusted caller it does not cover\nis an untrusted-caller finding (medium)"
+
+// loadTrust reads -trust FILE, or returns nil without one.
+func loadTrust(name string) (*finding.Allowlist, error) {
+	if name == "" {
+		return nil, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("-trust: %w", err)
+	}
+	defer f.Close()
+	a, err := finding.ParseAllowlist(f)
+	if err != nil {
+		return nil, fmt.Errorf("-trust %s: %w", name, err)
+	}
+	return a, nil
 }

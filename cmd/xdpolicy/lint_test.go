@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -190,4 +191,37 @@ func TestLintUnreadableFile(t *testing.T) {
 	_, stdout, _ = runCLI("lint", "-sarif", good)
 	require.NoError(t, json.Unmarshal([]byte(stdout), &log))
 	assert.True(t, log.Runs[0].Invocations[0].ExecutionSuccessful)
+}
+
+// TestLintTrust: with -trust, every caller the allowlist does not cover
+// is an untrusted-caller finding, in every format; -fail-on gates on it.
+func TestLintTrust(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "partners.txt")
+	require.NoError(t, os.WriteFile(list, []byte("# our partners\nwww.partner.example\n*.cdn.example\n"), 0o644))
+	for _, tt := range []struct {
+		name, body string
+		want       int // untrusted-caller findings
+	}{
+		{"crossdomain.xml", `<cross-domain-policy><allow-access-from domain="www.partner.example"/><allow-access-from domain="old.partner.example"/></cross-domain-policy>`, 1},
+		{"clientaccesspolicy.xml", `<access-policy><cross-domain-access><policy><allow-from><domain uri="https://img.cdn.example"/><domain uri="*"/></allow-from><grant-to><resource path="/api"/></grant-to></policy></cross-domain-access></access-policy>`, 1},
+		{"cross-domain-policy.xml", `<cross-domain-policy><allow from="*.partner.example" to="api/"/></cross-domain-policy>`, 1},
+		{"safe.xml", `<cross-domain-policy><allow-access-from domain="www.partner.example"/></cross-domain-policy>`, 0},
+	} {
+		file := filepath.Join(dir, tt.name)
+		require.NoError(t, os.WriteFile(file, []byte(tt.body), 0o644))
+		code, stdout, stderr := runCLI("lint", "-trust", list, "-fail-on", "medium", file)
+		assert.Equal(t, strings.Count(stdout, "untrusted-caller"), tt.want, "%s: %s", tt.name, stdout)
+		if tt.want > 0 {
+			assert.Equal(t, 1, code, "%s: %s", tt.name, stderr)
+		}
+	}
+	code, _, stderr := runCLI("lint", "-trust", filepath.Join(dir, "none.txt"), filepath.Join(dir, "safe.xml"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "-trust: open")
+	bad := filepath.Join(dir, "bad.txt")
+	require.NoError(t, os.WriteFile(bad, []byte("ok.example\nwww.*.example\n"), 0o644))
+	code, _, stderr = runCLI("lint", "-trust", bad, filepath.Join(dir, "safe.xml"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "line 2")
 }
