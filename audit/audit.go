@@ -445,6 +445,13 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 	}
 	for _, f := range rep.Files {
 		f.responseFindings()
+		// The evidence: each finding's entry as it stands in the body
+		// that was read (HTTP files; after redirects, the final one's).
+		if body, ok := hc.Transport.(*onceTransport).body(cmpOr(f.Final, f.URL)); ok {
+			for i := range f.Findings {
+				f.Findings[i].Evidence = finding.Evidence(body, f.Findings[i].Pos)
+			}
+		}
 	}
 	rep.Verdicts = rep.verdicts(cfg.Sockets)
 	return rep, nil

@@ -108,3 +108,22 @@ func (r errReader) Read([]byte) (int, error) {
 	}
 	return 0, ownTimeout(r.ctx, r.err)
 }
+
+// body returns the body fetched from u, when a GET of it was read whole.
+func (t *onceTransport) body(u string) ([]byte, bool) {
+	t.mu.Lock()
+	e, ok := t.m[u]
+	t.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	select {
+	case <-e.done:
+	default:
+		return nil, false
+	}
+	if e.err != nil || e.rerr != nil {
+		return nil, false
+	}
+	return e.body, true
+}

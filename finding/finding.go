@@ -67,6 +67,10 @@ type Finding struct {
 	// File names the file (its URL or path); Pos is where the entry is.
 	File string
 	Pos  match.Pos
+	// Evidence, when known, is the entry as it stands in the file (its
+	// start tag; see Evidence). Lint leaves it to the caller, who has the
+	// bytes.
+	Evidence string
 }
 
 // String formats the finding as FILE:LINE:COL: LEVEL: CODE: MESSAGE.

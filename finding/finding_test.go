@@ -167,3 +167,22 @@ func TestAllowlist(t *testing.T) {
 	_, err = ParseAllowlist(strings.NewReader("ok.example\nwww.*.example\n"))
 	assert.ErrorContains(t, err, "line 2: ")
 }
+
+func TestClassification(t *testing.T) {
+	for _, d := range Docs {
+		assert.NotEmpty(t, CWE(d.Code), "%s has a CWE", d.Code)
+	}
+	assert.Equal(t, "CWE-942", CWE(OpenAccess))
+	assert.Equal(t, "WSTG-CONF-08", WSTG)
+}
+
+func TestEvidence(t *testing.T) {
+	src := []byte("<cross-domain-policy>\n  <allow-access-from domain=\"*\" secure='a>b'/>\n  <é x=\"1\">\n</cross-domain-policy>")
+	assert.Equal(t, `<allow-access-from domain="*" secure='a>b'/>`, Evidence(src, match.Pos{Line: 2, Col: 3}))
+	assert.Equal(t, `<é x="1">`, Evidence(src, match.Pos{Line: 3, Col: 3}))
+	assert.Equal(t, "", Evidence(src, match.Pos{Line: 2, Col: 1}), "not at a tag")
+	assert.Equal(t, "", Evidence(src, match.Pos{}))
+	assert.Equal(t, "", Evidence(src, match.Pos{Line: 9, Col: 1}))
+	long := []byte(`<allow-access-from domain="` + strings.Repeat("a", 300) + `"/>`)
+	assert.Len(t, []rune(Evidence(long, match.Pos{Line: 1, Col: 1})), 201, "clipped to 200 bytes and an ellipsis")
+}

@@ -166,7 +166,8 @@ func TestAuditJSONList(t *testing.T) {
 	}, f.Readings)
 	require.NotEmpty(t, f.Findings)
 	assert.Equal(t, auditFinding{File: f.URL, Line: 1, Column: 22, Level: "high", Code: "open-access", Spec: "https://pkg.go.dev/github.com/xdpolicy/xdpolicy/finding#Docs",
-		Message: "any caller may read everything this file governs, with the user's cookies"}, f.Findings[0])
+		Message: "any caller may read everything this file governs, with the user's cookies",
+		CWE:     "CWE-942", WSTG: "WSTG-CONF-08", Evidence: `<allow-access-from domain="*"/>`}, f.Findings[0])
 	require.Len(t, sites[0].Verdicts, 3)
 	assert.Equal(t, "any Flash caller may read everything over HTTP and HTTPS", sites[0].Verdicts[0].Text)
 	assert.Equal(t, "careful.example", sites[1].Site)

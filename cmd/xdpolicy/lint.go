@@ -96,12 +96,17 @@ type auditFinding struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Spec    string `json:"spec,omitempty"`
+	// CWE and WSTG classify the code; Evidence is the entry as written.
+	CWE      string `json:"cwe,omitempty"`
+	WSTG     string `json:"wstg,omitempty"`
+	Evidence string `json:"evidence,omitempty"`
 }
 
 func jsonFindings(fs []finding.Finding) []auditFinding {
 	out := []auditFinding{}
 	for _, f := range fs {
-		out = append(out, auditFinding{File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Level: f.Level.String(), Code: f.Code, Message: f.Message, Spec: finding.HelpURL(f.Code)})
+		out = append(out, auditFinding{File: f.File, Line: f.Pos.Line, Column: f.Pos.Col, Level: f.Level.String(), Code: f.Code, Message: f.Message, Spec: finding.HelpURL(f.Code),
+			CWE: finding.CWE(f.Code), WSTG: finding.WSTG, Evidence: f.Evidence})
 	}
 	return out
 }
@@ -178,7 +183,7 @@ func (c *cli) lint(cmd *command, args []string) int {
 			continue
 		}
 		res := lintFile{File: displayName(name), Format: rd.Format.String(), Runtime: rt.String(), Strict: f.strict, Accepted: rd.Err == nil, Findings: []lintFinding{},
-			diags: rd.Diagnostics, audit: rd.Lint()}
+			diags: rd.Diagnostics, audit: withEvidence(rd.Lint(), b)}
 		res.Audit = jsonFindings(res.audit)
 		for _, d := range rd.Diagnostics {
 			res.Findings = append(res.Findings, lintFinding{Line: d.Pos.Line, Column: d.Pos.Col, Severity: d.Severity.String(), Code: d.Code, Message: d.Message})
@@ -237,4 +242,12 @@ func loadTrust(name string) (*finding.Allowlist, error) {
 		return nil, fmt.Errorf("-trust %s: %w", name, err)
 	}
 	return a, nil
+}
+
+// withEvidence fills in each finding's entry as it stands in src.
+func withEvidence(fs []finding.Finding, src []byte) []finding.Finding {
+	for i := range fs {
+		fs[i].Evidence = finding.Evidence(src, fs[i].Pos)
+	}
+	return fs
 }

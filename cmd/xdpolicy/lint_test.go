@@ -74,7 +74,8 @@ func TestLintAuditJSON(t *testing.T) {
 	assert.Equal(t, "unknown-attribute", got[0].Findings[0].Code)
 	require.Len(t, got[0].Audit, 3)
 	assert.Equal(t, auditFinding{File: "<stdin>", Line: 4, Column: 3, Level: "high", Code: "open-access", Spec: "https://pkg.go.dev/github.com/xdpolicy/xdpolicy/finding#Docs",
-		Message: "any caller may read everything this file governs, with the user's cookies"}, got[0].Audit[2])
+		Message: "any caller may read everything this file governs, with the user's cookies",
+		CWE:     "CWE-942", WSTG: "WSTG-CONF-08", Evidence: `<allow-access-from domain="*" secure="false" colour="red"/>`}, got[0].Audit[2])
 
 	// A clean file has an empty array, never null.
 	stdout.Reset()

@@ -103,8 +103,9 @@ type sarifArtifact struct {
 }
 
 type sarifRegion struct {
-	StartLine   int `json:"startLine"`
-	StartColumn int `json:"startColumn,omitempty"`
+	StartLine   int        `json:"startLine"`
+	StartColumn int        `json:"startColumn,omitempty"`
+	Snippet     *sarifText `json:"snippet,omitempty"`
 }
 
 // sarifLevel maps a finding's level to a SARIF level.
@@ -135,9 +136,9 @@ func securitySeverity(l finding.Level) string {
 
 // findingRule is the SARIF rule of a finding code.
 func findingRule(d finding.Doc) sarifRule {
-	tags := []string{"cross-domain-policy"}
+	tags := []string{"cross-domain-policy", "external/cwe/" + strings.ToLower(finding.CWE(d.Code)), "external/owasp/" + strings.ToLower(finding.WSTG)}
 	if d.Level > finding.Info {
-		tags = append(tags, "security", "external/cwe/cwe-942")
+		tags = append(tags, "security")
 	}
 	return sarifRule{
 		ID:                   d.Code,
@@ -199,6 +200,15 @@ func sarifLocationOf(file string, pos match.Pos) []sarifLocation {
 	return []sarifLocation{loc}
 }
 
+// withSnippet adds a finding's evidence, the entry as written, to its
+// location's region.
+func withSnippet(locs []sarifLocation, evidence string) []sarifLocation {
+	if r := locs[0].PhysicalLocation.Region; r != nil && evidence != "" {
+		r.Snippet = &sarifText{Text: evidence}
+	}
+	return locs
+}
+
 // writeSARIF writes lint's results as a SARIF 2.1.0 log.
 func writeSARIF(w io.Writer, files []lintFile) error {
 	run := sarifRun{
@@ -249,7 +259,7 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 		}
 		for _, a := range f.audit {
 			run.Results = append(run.Results, sarifResult{RuleID: a.Code, RuleIndex: index[a.Code], Level: sarifLevel(a.Level),
-				Message: sarifText{Text: a.Message}, Locations: sarifLocationOf(f.File, a.Pos)})
+				Message: sarifText{Text: a.Message}, Locations: withSnippet(sarifLocationOf(f.File, a.Pos), a.Evidence)})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -305,7 +315,7 @@ func (s *sarifStream) finding(f finding.Finding) {
 		return
 	}
 	b, err := json.Marshal(sarifResult{RuleID: f.Code, RuleIndex: i, Level: sarifLevel(f.Level),
-		Message: sarifText{Text: f.Message}, Locations: sarifLocationOf(f.File, f.Pos)})
+		Message: sarifText{Text: f.Message}, Locations: withSnippet(sarifLocationOf(f.File, f.Pos), f.Evidence)})
 	if err != nil {
 		s.err = err
 		return

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xdpolicy/xdpolicy/finding"
 )
 
 // The official SARIF 2.1.0 JSON schema (OASIS, as the schema store and
@@ -144,4 +145,25 @@ func TestVersion(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "takes no arguments")
 	assert.NotEmpty(t, toolVersion())
+}
+
+// TestSARIFClassification: every rule carries its CWE and the WSTG test
+// as tags, and a finding's result quotes the entry as written.
+func TestSARIFClassification(t *testing.T) {
+	code, stdout, stderr := runCLI("lint", "-sarif", flashExample)
+	require.Equal(t, 0, code, stderr)
+	log := checkSARIF(t, []byte(stdout))
+	run := log.Runs[0]
+	for _, r := range run.Tool.Driver.Rules[:len(finding.Docs)] {
+		assert.Contains(t, r.Properties.Tags, "external/cwe/"+strings.ToLower(finding.CWE(r.ID)), r.ID)
+		assert.Contains(t, r.Properties.Tags, "external/owasp/wstg-conf-08", r.ID)
+	}
+	snippets := 0
+	for _, r := range run.Results {
+		if reg := r.Locations[0].PhysicalLocation.Region; reg != nil && reg.Snippet != nil {
+			assert.True(t, strings.HasPrefix(reg.Snippet.Text, "<"), reg.Snippet.Text)
+			snippets++
+		}
+	}
+	assert.Positive(t, snippets, "findings quote their entry")
 }
