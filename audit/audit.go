@@ -134,6 +134,10 @@ type Config struct {
 	// Trust, when set, is the organisation's allowlist: a caller a policy
 	// trusts that it does not cover is an UntrustedCaller finding.
 	Trust *finding.Allowlist
+	// Pages also fetches each origin's root page and reports a response
+	// without X-Permitted-Cross-Domain-Policies (PageHeader): scanners and
+	// secure-header guides expect the header on every response.
+	Pages bool
 }
 
 // Site is the report on one site.
@@ -193,6 +197,8 @@ type File struct {
 	failed string
 	// the allowlist the findings hold the file's callers to
 	trust *finding.Allowlist
+	// page marks an origin's root page (Config.Pages), not a policy file
+	page bool
 }
 
 // Unread says why the file could not be read as sent (a timeout, a TLS
@@ -443,7 +449,15 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 	if !answered {
 		rep.Err = fmt.Errorf("no HTTP answer from %s: %w", host, first)
 	}
+	if cfg.Pages {
+		for _, o := range origins {
+			rep.Files = append(rep.Files, rootPage(ctx, hc, o+"/", timeout, cfg.MaxBytes))
+		}
+	}
 	for _, f := range rep.Files {
+		if f.page {
+			continue
+		}
 		f.responseFindings()
 		// The evidence: each finding's entry as it stands in the body
 		// that was read (HTTP files; after redirects, the final one's).
@@ -455,6 +469,26 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 	}
 	rep.Verdicts = rep.verdicts(cfg.Sockets)
 	return rep, nil
+}
+
+// rootPage fetches an origin's root page u and reports a response
+// without X-Permitted-Cross-Domain-Policies.
+func rootPage(ctx context.Context, hc *http.Client, u string, timeout time.Duration, maxBytes int64) *File {
+	f := &File{URL: u, page: true, compiled: map[string]*match.Policy{}}
+	res, err := fetch.HTTP{Client: hc, MaxBytes: maxBytes, Timeout: timeout, Redirects: fetch.NoRedirects}.Get(ctx, u)
+	if res != nil {
+		f.Status, f.ContentType = res.Status, res.ContentType
+		f.CacheControl, f.MetaPolicy = res.Header.Get("Cache-Control"), res.Header.Get("X-Permitted-Cross-Domain-Policies")
+	}
+	if f.Status == 0 {
+		f.Err = err
+		return f
+	}
+	if f.MetaPolicy == "" {
+		f.Findings = append(f.Findings, finding.Finding{Code: finding.PageHeader, Level: finding.Info, File: u,
+			Message: fmt.Sprintf("the page answers status %d without X-Permitted-Cross-Domain-Policies: send it on every response (master-only, or none on a site without policy files), as scanners and secure-header guides expect", f.Status)})
+	}
+	return f
 }
 
 // unreadFile is a file a runtime reads that could not be read.

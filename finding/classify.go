@@ -27,6 +27,7 @@ var cwes = map[string]string{
 	NoMetaPolicyHeader:    "CWE-693", // a protection mechanism left off
 	InternalHost:          "CWE-942",
 	UntrustedCaller:       "CWE-942",
+	PageHeader:            "CWE-693",
 }
 
 // CWE returns the weakness a finding code is an instance of, such as

@@ -107,6 +107,7 @@ const (
 	NoMetaPolicyHeader    = "missing-meta-policy-header"
 	InternalHost          = "internal-host"
 	UntrustedCaller       = "untrusted-caller"
+	PageHeader            = "missing-page-meta-policy-header"
 )
 
 // Doc documents one finding code.
@@ -192,6 +193,14 @@ callers a policy of their own, inside.`},
 pattern admits hosts the list does not cover whole, such as a partner no
 longer on the list or a wildcard wider than the one listed. Narrow the
 pattern to what the list trusts, or add the caller to the list.`},
+	{PageHeader, Info, "a page served without X-Permitted-Cross-Domain-Policies",
+		`Reported only when the audit fetches the site's root page (audit
+-pages): the response lacks the header. Flash Player reads it from the
+master policy's response alone, but scanners and secure-header guides
+(OWASP's among them) expect it on every response, and sending it
+everywhere is what keeps a policy file someone uploads to the site from
+counting. Send X-Permitted-Cross-Domain-Policies: master-only (none on a
+site that serves no policy file) on every response.`},
 }
 
 // DocFor returns the documentation of a finding code.

@@ -549,3 +549,49 @@ func TestAuditTrust(t *testing.T) {
 	assert.Contains(t, sites[0], `\"*\" trusts every caller the allowlist does not`)
 	assert.NotContains(t, sites[1], "untrusted-caller")
 }
+
+// TestAuditPages: with -pages, the audit fetches each origin's root page
+// and reports a response without X-Permitted-Cross-Domain-Policies.
+func TestAuditPages(t *testing.T) {
+	header := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Permitted-Cross-Domain-Policies", "none")
+		http.NotFound(w, r)
+	})
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>home</html>") })
+	srv := fakesite.Start(t, fakesite.Site{Handlers: map[string]http.Handler{
+		"http://good.test": header, "https://good.test": header, "http://bare.test": bare, "https://bare.test": bare,
+	}})
+	args := []string{"audit", "-json", "-q", "-pages", "-insecure"}
+	for _, ct := range srv.ConnectTo() {
+		args = append(args, "-connect-to", ct)
+	}
+	code, stdout, stderr := runCLI(append(args, "good.test", "bare.test")...)
+	assert.Equal(t, 0, code, "info findings do not fail: %s", stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 2)
+	var good, bareSite auditSite
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &good))
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &bareSite))
+	page := func(s auditSite, u string) *auditFile {
+		for i := range s.Files {
+			if s.Files[i].URL == u {
+				return &s.Files[i]
+			}
+		}
+		return nil
+	}
+	g := page(good, "http://good.test/")
+	require.NotNil(t, g, "the root page is in the report")
+	assert.Empty(t, g.Findings)
+	b := page(bareSite, "https://bare.test/")
+	require.NotNil(t, b)
+	require.Len(t, b.Findings, 1)
+	assert.Equal(t, "missing-page-meta-policy-header", b.Findings[0].Code)
+	assert.Equal(t, "info", b.Findings[0].Level)
+
+	// Without -pages, no page is fetched.
+	without := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-pages" })
+	code, stdout, _ = runCLI(append(without, "bare.test")...)
+	assert.Equal(t, 0, code)
+	assert.NotContains(t, stdout, "bare.test/\"")
+}
