@@ -82,6 +82,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -96,6 +97,7 @@ import (
 	"github.com/xdpolicy/xdpolicy/internal/fetch"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
+	"golang.org/x/net/publicsuffix"
 )
 
 // The runtimes, as reports name them (xdpolicy.Runtime's names).
@@ -138,6 +140,12 @@ type Config struct {
 	// without X-Permitted-Cross-Domain-Policies (PageHeader): scanners and
 	// secure-header guides expect the header on every response.
 	Pages bool
+	// Registrations looks up the registrable domain (public suffix + 1)
+	// of every caller a policy the runtimes use trusts, and reports one
+	// that does not exist (UnregisteredDomain): whoever registers it is
+	// trusted. It sends DNS queries, through Resolver (nil: the system's).
+	Registrations bool
+	Resolver      *net.Resolver
 }
 
 // Site is the report on one site.
@@ -467,8 +475,96 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 			}
 		}
 	}
+	if cfg.Registrations {
+		registrations(ctx, rep, cfg.Resolver, timeout)
+	}
 	rep.Verdicts = rep.verdicts(cfg.Sockets)
 	return rep, nil
+}
+
+// registrable reports whether host lies under a suffix where anyone can
+// register a name: a listed public suffix, not an address or a name
+// under a top-level domain no registry serves (.lan, .internal).
+func registrable(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return false
+	}
+	ps, icann := publicsuffix.PublicSuffix(host)
+	return icann || strings.Contains(ps, ".")
+}
+
+// registrations reports the trusted callers whose registrable domain does
+// not exist: each domain is asked once, a few at a time; an answer other
+// than "no such domain" (a timeout, a server failure) reports nothing.
+func registrations(ctx context.Context, rep *Site, r *net.Resolver, timeout time.Duration) {
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	type trusted struct {
+		file    *File
+		caller  *match.Caller
+		pattern string
+	}
+	byDomain := map[string][]trusted{}
+	var domains []string
+	seen := map[string]bool{}
+	for _, f := range rep.Files {
+		for _, rt := range Runtimes {
+			p := f.compiled[rt]
+			if p == nil {
+				continue
+			}
+			for i := range p.Rules {
+				for j := range p.Rules[i].Callers {
+					c := &p.Rules[i].Callers[j]
+					host := strings.TrimPrefix(c.Host.String(), "*.")
+					if c.Host.IsAny() || !registrable(host) {
+						continue
+					}
+					d, err := publicsuffix.EffectiveTLDPlusOne(host)
+					if err != nil {
+						continue // a bare suffix
+					}
+					key := f.URL + " " + c.Pos.String() + " " + host
+					if seen[key] {
+						continue // Flash and Silverlight read one file
+					}
+					seen[key] = true
+					if byDomain[d] == nil {
+						domains = append(domains, d)
+					}
+					byDomain[d] = append(byDomain[d], trusted{f, c, cmpOr(c.Text, c.Host.String())})
+				}
+			}
+		}
+	}
+	missing := make([]bool, len(domains))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, d := range domains {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			_, err := r.LookupNS(ctx, d)
+			var de *net.DNSError
+			missing[i] = errors.As(err, &de) && de.IsNotFound
+		}()
+	}
+	wg.Wait()
+	for i, d := range domains {
+		if !missing[i] {
+			continue
+		}
+		for _, t := range byDomain[d] {
+			t.file.Findings = append(t.file.Findings, finding.Finding{Code: finding.UnregisteredDomain, Level: finding.High,
+				File: t.file.URL, Pos: t.caller.Pos,
+				Message: fmt.Sprintf("%s trusts callers under %s, a domain that does not exist (NXDOMAIN): whoever registers it is trusted", match.Quote(t.pattern), d)})
+		}
+	}
 }
 
 // rootPage fetches an origin's root page u and reports a response

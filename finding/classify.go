@@ -28,6 +28,7 @@ var cwes = map[string]string{
 	InternalHost:          "CWE-942",
 	UntrustedCaller:       "CWE-942",
 	PageHeader:            "CWE-693",
+	UnregisteredDomain:    "CWE-942",
 }
 
 // CWE returns the weakness a finding code is an instance of, such as

@@ -108,6 +108,7 @@ const (
 	InternalHost          = "internal-host"
 	UntrustedCaller       = "untrusted-caller"
 	PageHeader            = "missing-page-meta-policy-header"
+	UnregisteredDomain    = "unregistered-domain"
 )
 
 // Doc documents one finding code.
@@ -201,6 +202,13 @@ master policy's response alone, but scanners and secure-header guides
 everywhere is what keeps a policy file someone uploads to the site from
 counting. Send X-Permitted-Cross-Domain-Policies: master-only (none on a
 site that serves no policy file) on every response.`},
+	{UnregisteredDomain, High, "a trusted caller under a domain anyone can register",
+		`Reported only when the audit looks the domains up (audit
+-registrations, which sends DNS queries): the registrable domain of a
+trusted caller (its public suffix and one label more) does not exist
+(NXDOMAIN). Whoever registers it, for the price of a domain, is trusted
+as the policy's caller: a partner's lapsed domain, a typo. Remove the
+caller, or register the domain yourself.`},
 }
 
 // DocFor returns the documentation of a finding code.

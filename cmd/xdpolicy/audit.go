@@ -23,7 +23,7 @@ import (
 
 type auditFlags struct {
 	sockets, json, quiet  bool
-	sarif, pages          bool
+	sarif, pages, domains bool
 	paths                 stringsFlag
 	list, failOn          string
 	shard, resume, totals string
@@ -43,6 +43,7 @@ func (f *auditFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.totals, "summary", "", "write the summary of the run to this file, as JSON")
 	fs.StringVar(&f.trust, "trust", "", trustUsage)
 	fs.BoolVar(&f.pages, "pages", false, "also fetch each origin's root page and report a response without\nX-Permitted-Cross-Domain-Policies (info), as scanners expect the header on every response")
+	fs.BoolVar(&f.domains, "registrations", false, "look up the registrable domain of every trusted caller and report one that\ndoes not exist (NXDOMAIN): whoever registers it is trusted (high). Sends DNS queries")
 	fs.StringVar(&f.failOn, "fail-on", "low", "exit 1 when a finding is at this level or above: info, low, medium or high")
 	fs.BoolVar(&f.json, "json", false, "print one JSON object per site, one per line")
 	fs.BoolVar(&f.sarif, "sarif", false, "print one SARIF 2.1.0 log for all the sites, for code scanning in CI:\nthe findings at the policy files' URLs")
@@ -55,7 +56,7 @@ func auditCommand() *command {
 	cmd := &command{
 		name:    "audit",
 		summary: "fetch a site's policy files as the runtimes did and report what they expose",
-		usage:   "audit [-sockets] [-pages] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-trust FILE] [-fail-on LEVEL] [-json | -sarif] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
+		usage:   "audit [-sockets] [-pages] [-registrations] [-path P]... [-list FILE] [-parallel N] [-per-host N] [-shard K/N] [-resume FILE] [-summary FILE] [-trust FILE] [-fail-on LEVEL] [-json | -sarif] [-q] [-connect-to H1:P1:H2:P2]... [-insecure] [-cacert FILE] [-timeout D] [SITE...]",
 		help: `SITE is a host name (both http:// and https:// are audited) or an http(s) URL
 (its path is ignored; with a port, only that origin is audited). On every
 origin, audit reads the files through each runtime's own lookup: Flash Player's
@@ -256,7 +257,7 @@ func (c *cli) audit(cmd *command, args []string) int {
 	if err != nil {
 		return c.usageError(cmd, "%v", err)
 	}
-	cfg := audit.Config{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout, Sockets: f.sockets, Paths: f.paths, Trust: trust, Pages: f.pages}
+	cfg := audit.Config{HTTPClient: client, DialContext: dial, Timeout: f.net.timeout, Sockets: f.sockets, Paths: f.paths, Trust: trust, Pages: f.pages, Registrations: f.domains}
 	for _, p := range cfg.Paths {
 		if err := audit.CheckPath(p); err != nil {
 			return c.usageError(cmd, "-path: %v", err)
