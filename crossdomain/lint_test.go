@@ -111,3 +111,11 @@ func TestFindingString(t *testing.T) {
 	assert.Equal(t, "crossdomain.xml:1:22: high: open-access: any caller may read everything this file governs, with the user's cookies", f[0].String())
 	assert.Equal(t, finding.High, f[0].Level)
 }
+
+// TestLintCommentsGrantNothing: a wildcard in a comment is not an entry;
+// a scanner that matches the text flags it, the runtime does not read it.
+func TestLintCommentsGrantNothing(t *testing.T) {
+	pol, _, err := Parse([]byte(`<cross-domain-policy><!-- <allow-access-from domain="*"/> --><allow-access-from domain="www.partner.example"/></cross-domain-policy>`))
+	require.NoError(t, err)
+	assert.Empty(t, pol.Lint(LintOptions{Kind: Master, File: "crossdomain.xml"}))
+}

@@ -10,6 +10,35 @@
 // the responses and of a site as a whole. Kept apart from package match,
 // so that deciding requests does not bring in the public suffix list the
 // wildcard findings need.
+//
+// # Where scanners and the runtimes disagree
+//
+// Other tools check cross-domain policies too (OWASP ZAP's rule 20016,
+// nmap's http-cross-domain-policy, Nikto, nuclei templates, Burp). Where
+// one of their alerts is right about what a runtime does, these findings
+// report at least as much; where a tool is wrong, the runtime's reading
+// decides, case by case:
+//
+//   - Silverlight's uri="http://*" (and "https://*") admits every caller
+//     of that scheme; ZAP and nmap, which compare uri="*" only, stay
+//     silent. It is OpenAccess here.
+//   - A "*" inside an XML comment grants nothing (the runtimes skip
+//     comments); Nikto's substring match flags it. No finding here.
+//   - domain="*.com" or "*.co.uk" trusts every site registered under a
+//     public suffix; exact comparisons with "*" (ZAP, nmap) miss it. It is
+//     SuffixWildcard here, high.
+//   - A trusted domain nobody owns: nmap says EXPLOIT when a domain is for
+//     sale. Here UnregisteredDomain reports a registrable domain that does
+//     not exist (audit -registrations); one that exists but is for sale is
+//     not told apart from one in use.
+//   - A wildcard or a domain in a file the runtime ignores (served with
+//     the wrong Content-Type, under site-control none, a clientaccess
+//     policy file away from the root) grants nothing; scanners that read
+//     the text flag it as if it did. Here the file is IgnoredFile, or its
+//     entries DeadEntry, at info.
+//   - An entry whose domain can never match (domain="www.*.com", a
+//     Silverlight uri without a scheme) grants nothing; it is DeadEntry
+//     here, never an open grant.
 package finding
 
 import (
