@@ -214,7 +214,7 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
 			Name:           "xdpolicy",
-			Version:        toolVersion(),
+			Version:        sarifVersion(toolVersion()),
 			InformationURI: "https://github.com/xdpolicy/xdpolicy",
 		}},
 		ColumnKind: "unicodeCodePoints", // match.Pos counts characters
@@ -272,6 +272,17 @@ func writeSARIF(w io.Writer, files []lintFile) error {
 	})
 }
 
+// sarifVersion is the binary's version as SARIF consumers compare it,
+// starting with a number: "1.2.3" for v1.2.3, "0.0.0-devel+3d9e1c6" for
+// a build from a checkout.
+func sarifVersion(v string) string {
+	v = strings.TrimPrefix(v, "v")
+	if v == "" || v[0] < '0' || v[0] > '9' {
+		v = "0.0.0-" + v
+	}
+	return v
+}
+
 // maxNotifications bounds the notifications a streamed log keeps (a
 // survey of a million sites may have many unreachable ones); the rest are
 // counted in one more.
@@ -294,7 +305,7 @@ type sarifStream struct {
 // newSARIFStream starts the log on w.
 func newSARIFStream(w io.Writer) *sarifStream {
 	s := &sarifStream{w: w, index: map[string]int{}, ok: true}
-	driver := sarifDriver{Name: "xdpolicy", Version: toolVersion(), InformationURI: "https://github.com/xdpolicy/xdpolicy"}
+	driver := sarifDriver{Name: "xdpolicy", Version: sarifVersion(toolVersion()), InformationURI: "https://github.com/xdpolicy/xdpolicy"}
 	for _, d := range finding.Docs {
 		s.index[d.Code] = len(driver.Rules)
 		driver.Rules = append(driver.Rules, findingRule(d))

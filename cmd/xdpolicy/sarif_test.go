@@ -103,7 +103,8 @@ func TestSARIFValid(t *testing.T) {
 	log := checkSARIF(t, stdout.Bytes())
 	require.Len(t, log.Runs, 1)
 	run := log.Runs[0]
-	assert.Equal(t, toolVersion(), run.Tool.Driver.Version)
+	assert.Equal(t, sarifVersion(toolVersion()), run.Tool.Driver.Version)
+	assert.Regexp(t, `^[0-9]`, run.Tool.Driver.Version, "a version SARIF consumers can compare starts with a number")
 
 	var uris []string
 	for _, r := range run.Results {
@@ -166,4 +167,11 @@ func TestSARIFClassification(t *testing.T) {
 		}
 	}
 	assert.Positive(t, snippets, "findings quote their entry")
+}
+
+func TestSARIFVersion(t *testing.T) {
+	assert.Equal(t, "1.2.3", sarifVersion("v1.2.3"))
+	assert.Equal(t, "0.0.0-20261202-abc", sarifVersion("v0.0.0-20261202-abc"))
+	assert.Equal(t, "0.0.0-devel", sarifVersion("devel"))
+	assert.Equal(t, "0.0.0-devel+3d9e1c6", sarifVersion("devel+3d9e1c6"))
 }
