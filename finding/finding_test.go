@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -185,4 +186,52 @@ func TestEvidence(t *testing.T) {
 	assert.Equal(t, "", Evidence(src, match.Pos{Line: 9, Col: 1}))
 	long := []byte(`<allow-access-from domain="` + strings.Repeat("a", 300) + `"/>`)
 	assert.Len(t, []rune(Evidence(long, match.Pos{Line: 1, Col: 1})), 201, "clipped to 200 bytes and an ellipsis")
+}
+
+// FuzzEvidence: quoting an entry from untrusted bytes never panics, and
+// gives valid UTF-8 of a bounded length that starts at a tag.
+func FuzzEvidence(f *testing.F) {
+	f.Add([]byte("<a b=\"c\"/>"), 1, 1)
+	f.Add([]byte("<cross-domain-policy>\n  <allow-access-from domain=\"*\"/>"), 2, 3)
+	f.Add([]byte("\xff<\xfe x='>"), 1, 2)
+	f.Fuzz(func(t *testing.T, src []byte, line, col int) {
+		e := Evidence(src, match.Pos{Line: line, Col: col})
+		if e == "" {
+			return
+		}
+		if !utf8.ValidString(e) || e[0] != '<' || len(e) > maxEvidence+len("…")+1 {
+			t.Fatalf("Evidence = %q", e)
+		}
+	})
+}
+
+// FuzzAllowlist: any allowlist text parses or fails cleanly, and what it
+// covers holds: a pattern it covers admits no host the list does not.
+func FuzzAllowlist(f *testing.F) {
+	f.Add("www.partner.example\n*.cdn.example\n", "*.x.cdn.example", "a.x.cdn.example")
+	f.Add("# c\n10.0.0.5\n", "10.0.0.5", "10.0.0.5")
+	f.Add("*\n", "*", "anything.example")
+	f.Fuzz(func(t *testing.T, list, pattern, host string) {
+		a, err := ParseAllowlist(strings.NewReader(list))
+		if err != nil {
+			return
+		}
+		if !a.Covers(pattern) {
+			return
+		}
+		p, err := match.ParseHostPattern(strings.ToLower(pattern), match.WildcardWithApex)
+		if err != nil {
+			return
+		}
+		h, err := match.NormalizeHost(host)
+		if err != nil || !p.Match(h) {
+			return
+		}
+		for _, q := range a.patterns {
+			if q.Match(h) {
+				return
+			}
+		}
+		t.Fatalf("the list covers %q, which admits %q, but no listed pattern does", pattern, h)
+	})
 }
