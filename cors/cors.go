@@ -46,6 +46,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/xdpolicy/xdpolicy/match"
 )
@@ -76,6 +78,32 @@ type Handler struct {
 	Next   http.Handler
 	Policy *match.Policy
 	opt    Options
+	maxAge string // Options.MaxAge, written once
+	// origins and sites remember parsed Origin headers and request hosts,
+	// so a request costs no URL parsing; each holds at most maxCached.
+	origins cache
+	sites   [2]cache // by host, for http and https
+}
+
+// maxCached bounds each cache: Origin and Host headers are the client's to
+// choose, so a client sending many stops the caching, not the serving.
+const maxCached = 4096
+
+// cache remembers parsed values, up to maxCached, without a lock for
+// readers.
+type cache struct {
+	m sync.Map
+	n atomic.Int32
+}
+
+func (c *cache) load(key string) (any, bool) { return c.m.Load(key) }
+
+func (c *cache) store(key string, v any) {
+	if c.n.Load() < maxCached {
+		if _, loaded := c.m.LoadOrStore(key, v); !loaded {
+			c.n.Add(1)
+		}
+	}
 }
 
 // NewHandler returns next behind CORS answers from p.
@@ -89,7 +117,7 @@ func NewHandler(next http.Handler, p *match.Policy, opt Options) (*Handler, erro
 	if opt.MaxAge == 0 {
 		opt.MaxAge = 600
 	}
-	return &Handler{Next: next, Policy: p, opt: opt}, nil
+	return &Handler{Next: next, Policy: p, opt: opt, maxAge: strconv.Itoa(opt.MaxAge)}, nil
 }
 
 // admitsEveryone reports whether some rule of p admits every caller.
@@ -111,32 +139,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
-	w.Header().Add("Vary", "Origin")
+	hdr := w.Header()
 	if preflight {
-		w.Header().Add("Vary", "Access-Control-Request-Method")
-		w.Header().Add("Vary", "Access-Control-Request-Headers")
+		hdr["Vary"] = append(hdr["Vary"], "Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
 		method := r.Header.Get("Access-Control-Request-Method")
-		headers := splitList(r.Header.Get("Access-Control-Request-Headers"))
+		requested := r.Header.Get("Access-Control-Request-Headers")
+		// The headers are written to the map with their canonical keys,
+		// which spares canonicalising them on every request.
+		var buf [8]string
+		headers := splitList(requested, buf[:0])
 		if d, ok := h.decide(r, origin, method, headers); ok && d.Allowed {
-			w.Header().Set("Access-Control-Allow-Origin", origin)
-			w.Header().Set("Access-Control-Allow-Methods", method)
+			hdr["Access-Control-Allow-Origin"] = []string{origin}
+			hdr["Access-Control-Allow-Methods"] = []string{method}
 			if len(headers) > 0 {
-				w.Header().Set("Access-Control-Allow-Headers", strings.Join(headers, ", "))
+				// Exactly the headers asked for, each one granted.
+				hdr["Access-Control-Allow-Headers"] = []string{requested}
 			}
 			if h.opt.MaxAge > 0 {
-				w.Header().Set("Access-Control-Max-Age", strconv.Itoa(h.opt.MaxAge))
+				hdr["Access-Control-Max-Age"] = []string{h.maxAge}
 			}
 			if h.opt.Credentials {
-				w.Header().Set("Access-Control-Allow-Credentials", "true")
+				hdr["Access-Control-Allow-Credentials"] = []string{"true"}
 			}
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	hdr["Vary"] = append(hdr["Vary"], "Origin")
 	if d, ok := h.decide(r, origin, r.Method, nil); ok && d.Allowed {
-		w.Header().Set("Access-Control-Allow-Origin", origin)
+		hdr["Access-Control-Allow-Origin"] = []string{origin}
 		if h.opt.Credentials {
-			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			hdr["Access-Control-Allow-Credentials"] = []string{"true"}
 		}
 	}
 	h.Next.ServeHTTP(w, r)
@@ -146,8 +179,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // with method and the request headers a preflight announces. It reports
 // false when the origin or the URL is not one a browser sends.
 func (h *Handler) decide(r *http.Request, origin, method string, headers []string) (match.Decision, bool) {
-	o, err := match.ParseOrigin(origin)
-	if err != nil || o.Scheme == "file" || origin == "null" {
+	o, ok := h.origin(origin)
+	if !ok {
 		return match.Decision{}, false
 	}
 	scheme := h.opt.Scheme
@@ -157,7 +190,11 @@ func (h *Handler) decide(r *http.Request, origin, method string, headers []strin
 			scheme = "https"
 		}
 	}
-	t, err := match.ParseTarget(scheme + "://" + r.Host + r.URL.EscapedPath())
+	site, ok := h.site(scheme, r.Host)
+	if !ok {
+		return match.Decision{}, false
+	}
+	t, err := site.WithPath(r.URL.EscapedPath())
 	if err != nil {
 		return match.Decision{}, false
 	}
@@ -168,13 +205,53 @@ func (h *Handler) decide(r *http.Request, origin, method string, headers []strin
 	return h.Policy.Decide(req), true
 }
 
-// splitList splits a comma-separated header list.
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
+// origin parses an Origin header, remembering it; an origin a browser
+// does not send for a web page ("null", a file) is not one.
+func (h *Handler) origin(s string) (match.Origin, bool) {
+	if v, ok := h.origins.load(s); ok {
+		o, ok := v.(match.Origin)
+		return o, ok
+	}
+	o, err := match.ParseOrigin(s)
+	if err != nil || o.Scheme == "file" || s == "null" {
+		h.origins.store(s, false)
+		return match.Origin{}, false
+	}
+	h.origins.store(s, o)
+	return o, true
+}
+
+// site parses the target's scheme and host, remembering them.
+func (h *Handler) site(scheme, host string) (match.Target, bool) {
+	c := &h.sites[0]
+	switch scheme {
+	case "http":
+	case "https":
+		c = &h.sites[1]
+	default:
+		return match.Target{}, false
+	}
+	if v, ok := c.load(host); ok {
+		t, ok := v.(match.Target)
+		return t, ok
+	}
+	t, err := match.ParseTarget(scheme + "://" + host + "/")
+	if err != nil {
+		c.store(host, false)
+		return match.Target{}, false
+	}
+	c.store(host, t)
+	return t, true
+}
+
+// splitList appends the items of a comma-separated header list to out.
+func splitList(s string, out []string) []string {
+	for s != "" {
+		f, rest, _ := strings.Cut(s, ",")
 		if f = strings.TrimSpace(f); f != "" {
 			out = append(out, f)
 		}
+		s = rest
 	}
 	return out
 }

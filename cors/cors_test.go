@@ -201,7 +201,7 @@ func FuzzHandler(f *testing.F) {
 		}
 		r := match.Request{Origin: o, Target: target, Method: req.Method}
 		if preflight {
-			r.Method, r.Headers = method, splitList(headers)
+			r.Method, r.Headers = method, splitList(headers, nil)
 		}
 		if d := pol.Decide(r); !d.Allowed {
 			t.Fatalf("allowed %q for %s %q, which the policy denies: %s", origin, r.Method, path, d)

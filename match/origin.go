@@ -177,6 +177,14 @@ func ParseTarget(rawURL string) (Target, error) {
 // ambiguity names the first escape whose meaning depends on the server's
 // own decoding (see Target.Ambiguity), or is empty.
 func servedPath(raw string) (path, ambiguity string, err error) {
+	if plainPath(raw) {
+		return raw, "", nil
+	}
+	return servedPathFull(raw)
+}
+
+// servedPathFull is servedPath's full path.
+func servedPathFull(raw string) (path, ambiguity string, err error) {
 	segs := strings.Split(strings.ReplaceAll(raw, `\`, "/"), "/")
 	if len(segs) > 0 && segs[0] == "" {
 		segs = segs[1:] // the path's leading '/'
@@ -214,6 +222,22 @@ func servedPath(raw string) (path, ambiguity string, err error) {
 		return path, "an invalid UTF-8 escape", nil
 	}
 	return path, "", nil
+}
+
+// plainPath reports whether raw, a path from its leading '/', is served
+// as written: printable ASCII without escapes or backslashes, and no
+// segment that starts with a dot (so no dot-segment).
+func plainPath(raw string) bool {
+	if raw == "" || raw[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c <= ' ' || c >= 0x7f || c == '%' || c == '\\' || c == '.' && raw[i-1] == '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // dotSegment returns 1 for a single-dot segment ("." or "%2e"), 2 for a
@@ -256,7 +280,7 @@ func ambiguousEscape(escaped string) string {
 		if !utf8.Valid(run) {
 			return escaped[i:j]
 		}
-		i = j - 1
+		i = max(i, j-1) // past the run; a malformed escape is not one
 	}
 	return ""
 }
@@ -280,6 +304,35 @@ func unhex(c byte) (byte, bool) {
 }
 
 // IsSocket reports whether the target is a socket rather than an HTTP resource.
+// WithPath returns the HTTP(S) target t at another path: rawPath as
+// written in a URL, from its "/" to the first '?' or '#' (a server's
+// r.URL.EscapedPath()), read as ParseTarget reads a URL's path. A server
+// that judges many requests to one host parses the host once, then calls
+// WithPath per request.
+func (t Target) WithPath(rawPath string) (Target, error) {
+	if t.IsSocket() {
+		return Target{}, errors.New("a socket target has no path")
+	}
+	if i := strings.IndexAny(rawPath, "?#"); i >= 0 {
+		rawPath = rawPath[:i]
+	}
+	if rawPath == "" {
+		rawPath = "/"
+	}
+	if rawPath[0] != '/' && rawPath[0] != '\\' {
+		return Target{}, fmt.Errorf("path %s does not start with /", Quote(rawPath))
+	}
+	if _, err := url.PathUnescape(rawPath); err != nil {
+		return Target{}, err // a malformed escape, as ParseTarget refuses it
+	}
+	path, ambiguity, err := servedPath(rawPath)
+	if err != nil {
+		return Target{}, err
+	}
+	t.RawPath, t.Path, t.Ambiguity = rawPath, path, ambiguity
+	return t, nil
+}
+
 func (t Target) IsSocket() bool { return t.Scheme == "xmlsocket" || t.Scheme == "tcp" }
 
 // String returns the target as a URL (with its normalised path).

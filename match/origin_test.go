@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -218,4 +219,84 @@ func FuzzParseTarget(f *testing.F) {
 			t.Fatalf("ParseTarget(%q).String() = %q reads back as %q (%v)", s, tg.String(), again.Path, err)
 		}
 	})
+}
+
+// TestTargetWithPath: a target at another path reads the path as
+// ParseTarget reads a URL's.
+func TestTargetWithPath(t *testing.T) {
+	base, err := ParseTarget("http://api.example.com:8080/")
+	require.NoError(t, err)
+	for _, raw := range []string{"/", "/a/b", "/a/../b", "/a/%2e%2e/b", `/a\b`, "/a%2fb", "/a/%c0%ae%c0%ae/b", "/x?q=1", "/y#f", "/%zz"} {
+		got, gerr := base.WithPath(raw)
+		want, werr := ParseTarget("http://api.example.com:8080" + raw)
+		if werr != nil {
+			assert.Error(t, gerr, raw)
+			continue
+		}
+		require.NoError(t, gerr, raw)
+		assert.Equal(t, want, got, raw)
+	}
+	sock, err := ParseTarget("xmlsocket://api.example.com:9000")
+	require.NoError(t, err)
+	_, err = sock.WithPath("/x")
+	assert.Error(t, err)
+}
+
+// TestAmbiguousEscapeMalformed: a malformed escape is passed over, not
+// read again forever (a path ParseTarget never lets through, but
+// Target.WithPath may be handed).
+func TestAmbiguousEscapeMalformed(t *testing.T) {
+	done := make(chan string)
+	go func() { done <- ambiguousEscape("/a%zz/b%2fc") }()
+	select {
+	case got := <-done:
+		assert.Equal(t, "%2f", got)
+	case <-time.After(5 * time.Second):
+		t.Fatal("ambiguousEscape does not return on a malformed escape")
+	}
+}
+
+func FuzzTargetWithPath(f *testing.F) {
+	for _, s := range []string{"/", "/a/../b", "/%zz", "/a%2fb", `/a\b`, "/%c0%ae"} {
+		f.Add(s)
+	}
+	base, err := ParseTarget("https://api.example.com/")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := base.WithPath(raw)
+		if err != nil || !strings.HasPrefix(raw, "/") || strings.ContainsAny(raw, "?#") {
+			return
+		}
+		// What ParseTarget makes of the same URL, when it takes it.
+		if want, werr := ParseTarget("https://api.example.com" + raw); werr == nil && want != got {
+			t.Fatalf("WithPath(%q) = %+v, ParseTarget gives %+v", raw, got, want)
+		}
+	})
+}
+
+// TestPlainPath checks servedPath's fast path against its full path on
+// every path of up to six characters over an alphabet that reaches each
+// rule.
+func TestPlainPath(t *testing.T) {
+	const alphabet = "/a.%2e\\"
+	var walk func(p string)
+	walk = func(p string) {
+		if plainPath(p) {
+			path, amb, err := servedPathFull(p)
+			if err != nil || path != p || amb != "" {
+				t.Fatalf("plainPath(%q), but the full path gives %q, %q, %v", p, path, amb, err)
+			}
+		}
+		if len(p) == 7 {
+			return
+		}
+		for i := range len(alphabet) {
+			walk(p + alphabet[i:i+1])
+		}
+	}
+	walk("/")
+	assert.True(t, plainPath("/api/v1/users/42"))
+	assert.False(t, plainPath("/api/../x"))
 }
