@@ -2,7 +2,10 @@ package xdpolicy_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 
@@ -74,4 +77,45 @@ func ExampleNewClient() {
 	// Output:
 	// http://app.example.com/a.swf true granted 1 file consulted
 	// http://evil.example/a.swf false no-caller 1 file consulted
+}
+
+// Make requests as Silverlight content would: the Transport looks the
+// policy up first and refuses what Silverlight refused. Here one local test
+// server answers for every host.
+func ExampleTransport() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/clientaccesspolicy.xml" {
+			w.Header().Set("Content-Type", "text/xml")
+			fmt.Fprint(w, `<access-policy><cross-domain-access><policy><allow-from><domain uri="*"/></allow-from>`+
+				`<grant-to><resource path="/public" include-subpaths="true"/></grant-to></policy></cross-domain-access></access-policy>`)
+			return
+		}
+		fmt.Fprint(w, "content of "+r.URL.Path)
+	}))
+	defer srv.Close()
+	toTestServer := func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+	}
+	client := &http.Client{Transport: &xdpolicy.Transport{
+		Runtime: xdpolicy.Silverlight,
+		Origin:  "http://app.example.net/app.xap",
+		Base:    &http.Transport{DialContext: toTestServer},
+	}}
+	for _, u := range []string{"http://api.example.com/public/feed", "http://api.example.com/private"} {
+		res, err := client.Get(u)
+		var denied *xdpolicy.DeniedError
+		switch {
+		case errors.As(err, &denied):
+			fmt.Println("refused:", denied.Decision.Code)
+		case err != nil:
+			fmt.Println(err)
+		default:
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			fmt.Println(string(b))
+		}
+	}
+	// Output:
+	// content of /public/feed
+	// refused: not-granted
 }
