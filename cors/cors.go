@@ -41,6 +41,7 @@
 package cors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,6 +78,8 @@ var ErrOpenWithCredentials = errors.New("cors: the policy admits every caller; w
 type Handler struct {
 	Next   http.Handler
 	Policy *match.Policy
+	// lookup, when set, decides instead of Policy (NewLookupHandler).
+	lookup Decider
 	opt    Options
 	maxAge string // Options.MaxAge, written once
 	// origins and sites remember parsed Origin headers and request hosts,
@@ -120,6 +123,38 @@ func NewHandler(next http.Handler, p *match.Policy, opt Options) (*Handler, erro
 	return &Handler{Next: next, Policy: p, opt: opt, maxAge: strconv.Itoa(opt.MaxAge)}, nil
 }
 
+// Decider decides a request with a runtime's whole lookup, as the
+// runtimes' Clients do (xdpolicy.Client, crossdomain.Client, …).
+type Decider interface {
+	Decide(ctx context.Context, req match.Request) (*match.Lookup, error)
+}
+
+// NewLookupHandler is NewHandler deciding with a runtime's lookup instead
+// of one compiled file: the policy files where the target lives, read and
+// cached as the runtime did (a proxy in front of a backend whose files
+// stay where they are). With Credentials, a request admitted by a rule
+// that admits every caller gets no Access-Control-Allow-Credentials
+// unless Force is set: what NewHandler refuses up front, it refuses per
+// request.
+func NewLookupHandler(next http.Handler, d Decider, opt Options) (*Handler, error) {
+	if d == nil {
+		return nil, errors.New("cors: no lookup")
+	}
+	if opt.MaxAge == 0 {
+		opt.MaxAge = 600
+	}
+	return &Handler{Next: next, lookup: d, opt: opt, maxAge: strconv.Itoa(opt.MaxAge)}, nil
+}
+
+// credentials reports whether the answer to an admitted request may allow
+// credentials.
+func (h *Handler) credentials(d match.Decision) bool {
+	if !h.opt.Credentials {
+		return false
+	}
+	return h.opt.Force || d.Caller == nil || !d.Caller.Host.IsAny()
+}
+
 // admitsEveryone reports whether some rule of p admits every caller.
 func admitsEveryone(p *match.Policy) bool {
 	for _, r := range p.Rules {
@@ -158,7 +193,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if h.opt.MaxAge > 0 {
 				hdr["Access-Control-Max-Age"] = []string{h.maxAge}
 			}
-			if h.opt.Credentials {
+			if h.credentials(d) {
 				hdr["Access-Control-Allow-Credentials"] = []string{"true"}
 			}
 		}
@@ -168,7 +203,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr["Vary"] = append(hdr["Vary"], "Origin")
 	if d, ok := h.decide(r, origin, r.Method, nil); ok && d.Allowed {
 		hdr["Access-Control-Allow-Origin"] = []string{origin}
-		if h.opt.Credentials {
+		if h.credentials(d) {
 			hdr["Access-Control-Allow-Credentials"] = []string{"true"}
 		}
 	}
@@ -201,6 +236,13 @@ func (h *Handler) decide(r *http.Request, origin, method string, headers []strin
 	req := match.Request{Origin: o, Target: t, Method: method, Headers: headers}
 	if req.SameOrigin() {
 		return match.Decision{}, false // no CORS needed, none given
+	}
+	if h.lookup != nil {
+		l, err := h.lookup.Decide(r.Context(), req)
+		if err != nil {
+			return match.Decision{}, false
+		}
+		return l.Decision, true
 	}
 	return h.Policy.Decide(req), true
 }

@@ -118,7 +118,7 @@ type cli struct {
 }
 
 func commands() []*command {
-	return []*command{checkCommand(), lintCommand(), auditCommand(), serveCommand(), corsCommand()}
+	return []*command{checkCommand(), lintCommand(), auditCommand(), serveCommand(), corsCommand(), proxyCommand()}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
