@@ -1,22 +1,19 @@
 package cors
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/xdpolicy/xdpolicy/clientaccess"
 	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/internal/browsertest"
 	"github.com/xdpolicy/xdpolicy/match"
 	"github.com/xdpolicy/xdpolicy/mozpolicy"
 )
@@ -39,17 +36,9 @@ type browserCase struct {
 // credentials, the middleware allows them). Chromium comes from the
 // Debian package chromium, which .ci/run installs.
 func TestBrowser(t *testing.T) {
-	chrome, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("no chromium on PATH: install it (apt-get install -y chromium; .ci/run does) to run the browser table")
-	}
-	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "<!doctype html><title>page</title>")
-	}))
-	defer page.Close()
-	pageOrigin := page.URL // http://127.0.0.1:PORT
-	pageHost, pagePort, _ := net.SplitHostPort(strings.TrimPrefix(pageOrigin, "http://"))
-	_ = pagePort
+	b := browsertest.Start(t)
+	pageOrigin := b.Origin // http://127.0.0.1:PORT
+	pageHost, _, _ := net.SplitHostPort(strings.TrimPrefix(pageOrigin, "http://"))
 
 	cases := []browserCase{
 		{name: "flash admits the page's host", format: "flash", policy: `<cross-domain-policy><allow-access-from domain="{host}"/></cross-domain-policy>`, method: "GET"},
@@ -104,30 +93,9 @@ func TestBrowser(t *testing.T) {
 		want[i] = pol.Decide(req).Allowed && (!c.creds || c.opts.Credentials)
 	}
 
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU)...)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	_, err = chromedp.Run(ctx, chromedp.Navigate(pageOrigin+"/"))
-	require.NoError(t, err)
-
 	allowed, denied := 0, 0
 	for i, c := range cases {
-		url := api.URL + "/c" + strconv.Itoa(i) + "/" + c.path
-		init := fmt.Sprintf(`{method: %q, mode: "cors", cache: "no-store"`, c.method)
-		if c.header != "" {
-			init += fmt.Sprintf(`, headers: {%q: "1"}`, c.header)
-		}
-		if c.creds {
-			init += `, credentials: "include"`
-		}
-		init += "}"
-		js := fmt.Sprintf(`fetch(%q, %s).then(r => r.text()).then(t => t === "ok", e => false)`, url, init)
-		got, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
-		require.NoError(t, err, c.name)
+		got := b.Fetch(t, browsertest.Request{URL: api.URL + "/c" + strconv.Itoa(i) + "/" + c.path, Method: c.method, Header: c.header, Creds: c.creds})
 		if got != want[i] {
 			t.Errorf("%s: the browser says %v, the policy %v", c.name, got, want[i])
 		}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/xdpolicy/xdpolicy/internal/browsertest"
 )
 
 // syncBuffer is a buffer the proxy's log goroutines may write at once.
@@ -144,5 +146,37 @@ func TestProxyUsage(t *testing.T) {
 		code, _, stderr := runCLI(tc.args...)
 		assert.Equal(t, 2, code, strings.Join(tc.args, " "))
 		assert.Contains(t, stderr, tc.want)
+	}
+}
+
+// TestProxyBrowser: headless Chromium reaches a backend through the proxy
+// exactly as the backend's own Flash master policy admits.
+func TestProxyBrowser(t *testing.T) {
+	b := browsertest.Start(t)
+	host, _, _ := net.SplitHostPort(strings.TrimPrefix(b.Origin, "http://"))
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/crossdomain.xml":
+			w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+			fmt.Fprintf(w, `<cross-domain-policy><allow-access-from domain=%q/>`+
+				`<allow-http-request-headers-from domain=%q headers="X-Token"/></cross-domain-policy>`, host, host)
+		default:
+			fmt.Fprint(w, "ok")
+		}
+	}))
+	defer backend.Close()
+	proxy, _ := startProxy(t, "-to", backend.URL)
+	for _, tt := range []struct {
+		r       browsertest.Request
+		allowed bool
+	}{
+		{browsertest.Request{URL: proxy + "/data", Method: "GET"}, true},
+		{browsertest.Request{URL: proxy + "/data", Method: "POST"}, true},
+		{browsertest.Request{URL: proxy + "/data", Method: "PUT"}, false},
+		{browsertest.Request{URL: proxy + "/data", Method: "POST", Header: "X-Token"}, true},
+		{browsertest.Request{URL: proxy + "/data", Method: "POST", Header: "X-Other"}, false},
+		{browsertest.Request{URL: proxy + "/data", Method: "GET", Creds: true}, false}, // no -credentials
+	} {
+		assert.Equal(t, tt.allowed, b.Fetch(t, tt.r), "%+v", tt.r)
 	}
 }

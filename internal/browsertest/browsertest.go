@@ -1,0 +1,79 @@
+// Package browsertest runs fetch() in headless Chromium, for the tests
+// where a browser is what decides (CORS): a page on one loopback origin
+// asks another, and the browser says whether the page may read the
+// answer. Chromium is Debian's chromium package; a test without it skips,
+// saying how to install it.
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Browser is a headless Chromium with a page open on a loopback origin.
+type Browser struct {
+	// Origin is the page's origin, http://127.0.0.1:PORT.
+	Origin string
+	ctx    context.Context
+}
+
+// Start starts Chromium and opens a blank page on a loopback server of
+// its own; both end with the test. It skips the test when there is no
+// chromium on PATH.
+func Start(t testing.TB) *Browser {
+	t.Helper()
+	chrome, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("no chromium on PATH: install it (apt-get install -y chromium; .ci/run does) to run the browser tests")
+	}
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<!doctype html><title>page</title>")
+	}))
+	t.Cleanup(page.Close)
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU)...)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(page.URL+"/")); err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	return &Browser{Origin: page.URL, ctx: ctx}
+}
+
+// Request is one fetch() from the page.
+type Request struct {
+	URL    string
+	Method string
+	Header string // a custom request header, or ""
+	Creds  bool   // credentials: "include"
+}
+
+// Fetch runs the request from the page and reports whether it could read
+// an answer whose body is "ok": false when the browser refused it (a CORS
+// error) or the answer was something else.
+func (b *Browser) Fetch(t testing.TB, r Request) bool {
+	t.Helper()
+	init := fmt.Sprintf(`{method: %q, mode: "cors", cache: "no-store"`, r.Method)
+	if r.Header != "" {
+		init += fmt.Sprintf(`, headers: {%q: "1"}`, r.Header)
+	}
+	if r.Creds {
+		init += `, credentials: "include"`
+	}
+	js := fmt.Sprintf(`fetch(%q, %s}).then(r => r.text()).then(t => t === "ok", e => false)`, r.URL, init)
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	return got
+}
