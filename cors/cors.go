@@ -45,6 +45,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,10 @@ type Handler struct {
 // choose, so a client sending many stops the caching, not the serving.
 const maxCached = 4096
 
+// maxKey is the longest header value cached: a real origin or host is
+// short, and a long one would hold memory for nothing.
+const maxKey = 256
+
 // cache remembers parsed values, up to maxCached, without a lock for
 // readers.
 type cache struct {
@@ -102,7 +107,7 @@ type cache struct {
 func (c *cache) load(key string) (any, bool) { return c.m.Load(key) }
 
 func (c *cache) store(key string, v any) {
-	if c.n.Load() < maxCached {
+	if len(key) <= maxKey && c.n.Load() < maxCached {
 		if _, loaded := c.m.LoadOrStore(key, v); !loaded {
 			c.n.Add(1)
 		}
@@ -116,6 +121,9 @@ func NewHandler(next http.Handler, p *match.Policy, opt Options) (*Handler, erro
 	}
 	if opt.Credentials && !opt.Force && admitsEveryone(p) {
 		return nil, ErrOpenWithCredentials
+	}
+	if err := checkScheme(opt.Scheme); err != nil {
+		return nil, err
 	}
 	if opt.MaxAge == 0 {
 		opt.MaxAge = 600
@@ -140,10 +148,21 @@ func NewLookupHandler(next http.Handler, d Decider, opt Options) (*Handler, erro
 	if d == nil {
 		return nil, errors.New("cors: no lookup")
 	}
+	if err := checkScheme(opt.Scheme); err != nil {
+		return nil, err
+	}
 	if opt.MaxAge == 0 {
 		opt.MaxAge = 600
 	}
 	return &Handler{Next: next, lookup: d, opt: opt, maxAge: strconv.Itoa(opt.MaxAge)}, nil
+}
+
+func checkScheme(s string) error {
+	switch s {
+	case "", "http", "https":
+		return nil
+	}
+	return fmt.Errorf("cors: Options.Scheme %s: want http or https", match.Quote(s))
 }
 
 // credentials reports whether the answer to an admitted request may allow
@@ -152,7 +171,7 @@ func (h *Handler) credentials(d match.Decision) bool {
 	if !h.opt.Credentials {
 		return false
 	}
-	return h.opt.Force || d.Caller == nil || !d.Caller.Host.IsAny()
+	return d.Caller != nil && (h.opt.Force || !d.Caller.Host.IsAny())
 }
 
 // admitsEveryone reports whether some rule of p admits every caller.
@@ -170,7 +189,10 @@ func admitsEveryone(p *match.Policy) bool {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
-		h.Next.ServeHTTP(w, r) // not a cross-origin request from a browser
+		// Not a cross-origin request from a browser; a shared cache must
+		// still not serve this answer to one.
+		w.Header()["Vary"] = append(w.Header()["Vary"], "Origin")
+		h.Next.ServeHTTP(w, r)
 		return
 	}
 	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
@@ -183,7 +205,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// which spares canonicalising them on every request.
 		var buf [8]string
 		headers := splitList(requested, buf[:0])
-		if d, ok := h.decide(r, origin, method, headers); ok && d.Allowed {
+		// "*" is a token, so a policy granting every header would admit a
+		// header named "*"; a browser reads it back as a wildcard and would
+		// send any header, those the runtime never sent included, without
+		// asking again. It is never granted.
+		wildcard := method == "*" || slices.Contains(headers, "*")
+		if d, ok := h.decide(r, origin, method, headers); ok && d.Allowed && !wildcard {
 			hdr["Access-Control-Allow-Origin"] = []string{origin}
 			hdr["Access-Control-Allow-Methods"] = []string{method}
 			if len(headers) > 0 {
@@ -239,7 +266,9 @@ func (h *Handler) decide(r *http.Request, origin, method string, headers []strin
 	}
 	if h.lookup != nil {
 		l, err := h.lookup.Decide(r.Context(), req)
-		if err != nil {
+		if err != nil || l.Decision.Code == match.SameOrigin {
+			// A lookup elsewhere (a proxy's backend) may see the origin
+			// as its own; that admits no browser origin here.
 			return match.Decision{}, false
 		}
 		return l.Decision, true

@@ -208,3 +208,24 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// TestHandlerWildcardRequest: a preflight that asks for a header or a
+// method named "*" is never answered, whatever the policy grants: a
+// browser would read the answer as a wildcard.
+func TestHandlerWildcardRequest(t *testing.T) {
+	p := flash(t, `<cross-domain-policy><allow-access-from domain="*.partner.example"/><allow-http-request-headers-from domain="*.partner.example" headers="*"/></cross-domain-policy>`)
+	h, err := NewHandler(http.NotFoundHandler(), p, Options{})
+	require.NoError(t, err)
+	for _, tt := range []struct{ method, headers string }{{"POST", "*"}, {"POST", "x-a, *"}, {"*", ""}} {
+		req := httptest.NewRequest("OPTIONS", "http://api.example.com/x", nil)
+		req.Header.Set("Origin", "http://www.partner.example")
+		req.Header.Set("Access-Control-Request-Method", tt.method)
+		req.Header.Set("Access-Control-Request-Headers", tt.headers)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Empty(t, rec.Header().Get("Access-Control-Allow-Origin"), "%+v", tt)
+		assert.Empty(t, rec.Header().Get("Access-Control-Allow-Headers"), "%+v", tt)
+	}
+	_, err = NewHandler(http.NotFoundHandler(), p, Options{Scheme: "HTTPS"})
+	assert.ErrorContains(t, err, "want http or https")
+}

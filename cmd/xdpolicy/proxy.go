@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,19 +103,15 @@ func (b *backendDecider) Decide(ctx context.Context, req match.Request) (*match.
 	return c.Decide(ctx, req)
 }
 
-// policyDecider decides with one compiled file, read as the master of the
-// backend.
+// policyDecider decides with one compiled file, read as the master of
+// the site browsers reach.
 type policyDecider struct {
-	p       *match.Policy
-	backend match.Target
+	p *match.Policy
 }
 
 func (d policyDecider) Decide(_ context.Context, req match.Request) (*match.Lookup, error) {
-	t, err := d.backend.WithPath(req.Target.RawPath)
-	if err != nil {
-		return nil, err
-	}
-	req.Target = t
+	// The file governs whatever it is asked about: the request as the
+	// browser addressed it, scheme included.
 	return &match.Lookup{Decision: d.p.Decide(req)}, nil
 }
 
@@ -135,6 +132,19 @@ func (c *cli) proxy(cmd *command, args []string) int {
 	to, err := url.Parse(f.to)
 	if err != nil || (to.Scheme != "http" && to.Scheme != "https") || to.Host == "" {
 		return c.usageError(cmd, "-to %s: want the backend's http(s) base URL", match.Quote(f.to))
+	}
+	if to.Path != "" && to.Path != "/" || to.RawQuery != "" {
+		// The policy is judged at the path the browser asks for; a base
+		// path would serve another one.
+		return c.usageError(cmd, "-to %s: give the backend's origin, without a path", match.Quote(f.to))
+	}
+	if f.scheme != "" && f.scheme != "http" && f.scheme != "https" {
+		return c.usageError(cmd, "-scheme %s: want http or https", match.Quote(f.scheme))
+	}
+	if f.scheme != "" && f.scheme != to.Scheme && f.policy == "" {
+		// The backend's files govern its own scheme; Flash's secure rules,
+		// for one, would judge the other differently.
+		return c.usageError(cmd, "-scheme %s with an %s backend: its policy files govern %s, not what browsers reach; give the policy with -policy FILE", f.scheme, to.Scheme, to.Scheme)
 	}
 	backend, err := match.ParseTarget(to.Scheme + "://" + to.Host + "/")
 	if err != nil {
@@ -160,11 +170,21 @@ func (c *cli) proxy(cmd *command, args []string) int {
 			fmt.Fprintf(c.stderr, "xdpolicy proxy: %s: %s rejects it, so it would grant nothing: %v\n", displayName(f.policy), rt.Name(), rd.Err)
 			return exitUsage
 		}
-		decider = policyDecider{p: rd.Policy, backend: backend}
+		decider = policyDecider{p: rd.Policy}
 	}
 	logger := slog.New(slog.NewTextHandler(c.stderr, nil))
 	rp := httputil.NewSingleHostReverseProxy(to)
 	rp.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	rp.ModifyResponse = func(res *http.Response) error {
+		// Only the policy answers CORS here: the backend's own headers
+		// would admit what the policy does not, or answer twice.
+		for k := range res.Header {
+			if strings.HasPrefix(k, "Access-Control-") {
+				res.Header.Del(k)
+			}
+		}
+		return nil
+	}
 	h, err := cors.NewLookupHandler(rp, decider, cors.Options{MaxAge: f.maxAge, Credentials: f.credentials, Force: f.force, Scheme: f.scheme})
 	if err != nil {
 		return c.usageError(cmd, "%v", err)
@@ -213,6 +233,10 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (upgrades,
+// flushing).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func cmpOrString(a, b string) string {
 	if a != "" {

@@ -180,3 +180,36 @@ func TestProxyBrowser(t *testing.T) {
 		assert.Equal(t, tt.allowed, b.Fetch(t, tt.r), "%+v", tt.r)
 	}
 }
+
+// TestProxyReviewCases: the backend's own origin is not a caller the
+// policy admits, the backend's own CORS headers never reach the browser,
+// and a -to with a path is refused.
+func TestProxyReviewCases(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/crossdomain.xml" {
+			w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+			fmt.Fprint(w, `<cross-domain-policy><allow-access-from domain="www.partner.example"/></cross-domain-policy>`)
+			return
+		}
+		w.Header().Set("Access-Control-Allow-Origin", "*") // the backend's own, too wide
+		w.Header().Set("Access-Control-Allow-Credentials", "true")
+		fmt.Fprint(w, "ok")
+	}))
+	defer backend.Close()
+	proxy, _ := startProxy(t, "-to", backend.URL, "-credentials")
+	for _, origin := range []string{backend.URL, "https://evil.example"} {
+		req, _ := http.NewRequest("GET", proxy+"/data", nil)
+		req.Header.Set("Origin", origin)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Empty(t, res.Header.Get("Access-Control-Allow-Origin"), origin)
+		assert.Empty(t, res.Header.Get("Access-Control-Allow-Credentials"), origin)
+	}
+	code, _, stderr := runCLI("proxy", "-to", backend.URL+"/internal")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "without a path")
+	code, _, stderr = runCLI("proxy", "-to", backend.URL, "-scheme", "https")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "give the policy with -policy FILE")
+}
