@@ -30,7 +30,11 @@ import (
 // which allowed a redirected request only when both addresses were
 // allowed. The method and every request header the request sets are
 // judged, so a header the runtime never sent (Flash Player's list) or one
-// the policy does not grant fails before anything is sent.
+// the policy does not grant fails before anything is sent. Headers an
+// http.Client adds on its own count too, except the Referer of a
+// redirect's hop: a cookie jar's Cookie header is refused where the
+// runtime never sent one from the content (Flash Player), so give such a
+// client no jar.
 type Transport struct {
 	// Runtime is whose lookup and rules apply.
 	Runtime Runtime
@@ -84,15 +88,26 @@ func (t *Transport) init() {
 // RoundTrip judges req as the runtime did, then sends it through Base.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.once.Do(t.init)
+	fail := func(err error) (*http.Response, error) {
+		if req.Body != nil {
+			req.Body.Close() // a RoundTripper closes the body, sent or not
+		}
+		return nil, err
+	}
 	if t.err != nil {
-		return nil, t.err
+		return fail(t.err)
 	}
 	target, err := match.ParseTarget(req.URL.String())
 	if err != nil {
-		return nil, fmt.Errorf("xdpolicy: %w", err)
+		return fail(fmt.Errorf("xdpolicy: %w", err))
 	}
 	mreq := match.Request{Origin: t.origin, Target: target, Method: req.Method}
 	for name := range req.Header {
+		// On a redirect's hop, http.Client adds the Referer itself, as
+		// the runtimes' hosts did: it is not the content's header.
+		if req.Response != nil && name == "Referer" {
+			continue
+		}
 		mreq.Headers = append(mreq.Headers, name)
 	}
 	if mreq.SameOrigin() {
@@ -100,10 +115,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	l, err := t.client.Decide(req.Context(), mreq)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if !l.Decision.Allowed {
-		return nil, &DeniedError{Decision: l.Decision, Files: l.Files}
+		return fail(&DeniedError{Decision: l.Decision, Files: l.Files})
 	}
 	return t.base().RoundTrip(req)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -105,3 +106,34 @@ func BenchmarkTransport(b *testing.B) {
 		})
 	}
 }
+
+// TestTransportRedirectReferer: the Referer http.Client adds on a
+// redirect's hop is not the content's header; a body is closed when the
+// request is refused.
+func TestTransportRedirectReferer(t *testing.T) {
+	site := fakesite.Start(t, fakesite.Site{HTTP: map[string]fakesite.Response{
+		"http://api.example.com/crossdomain.xml": {Status: 200, ContentType: "text/x-cross-domain-policy", Body: `<cross-domain-policy><allow-access-from domain="*.example.net"/></cross-domain-policy>`},
+		"http://api.example.com/old":             {Status: 302, Headers: map[string]string{"Location": "/new"}},
+		"http://api.example.com/new":             {Status: 200, ContentType: "text/plain", Body: "new"},
+	}})
+	client := &http.Client{Transport: &Transport{Runtime: Flash, Origin: "http://app.example.net/a.swf", Base: site.Client().Transport}}
+	res, err := client.Get("http://api.example.com/old")
+	require.NoError(t, err, "Flash Player never sent a Referer, but the client's own on a redirect is not the content's")
+	res.Body.Close()
+
+	body := &closeCounter{Reader: strings.NewReader("x")}
+	req, err := http.NewRequest("POST", "http://api.example.com/new", body)
+	require.NoError(t, err)
+	req.Header.Set("X-Refused", "1")
+	_, err = client.Do(req)
+	var d *DeniedError
+	require.True(t, errors.As(err, &d), "%v", err)
+	assert.True(t, body.closed, "the body of a refused request is closed")
+}
+
+type closeCounter struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeCounter) Close() error { c.closed = true; return nil }

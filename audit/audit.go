@@ -470,9 +470,7 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 		// The evidence: each finding's entry as it stands in the body
 		// that was read (HTTP files; after redirects, the final one's).
 		if body, ok := hc.Transport.(*onceTransport).body(cmpOr(f.Final, f.URL)); ok {
-			for i := range f.Findings {
-				f.Findings[i].Evidence = finding.Evidence(body, f.Findings[i].Pos)
-			}
+			finding.AddEvidence(f.Findings, body)
 		}
 	}
 	if cfg.Registrations {
@@ -480,6 +478,24 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 	}
 	rep.Verdicts = rep.verdicts(cfg.Sockets)
 	return rep, nil
+}
+
+// notFound reports whether the domain d does not exist: no NS records
+// and no address either. Go's resolver says "not found" for a name that
+// exists without records of the kind asked (NODATA) as for one that does
+// not exist (NXDOMAIN), so a name with no NS (a host under a private
+// suffix such as github.io) is asked for an address too; any other
+// failure (a timeout, a server failure) is not "not found".
+func notFound(ctx context.Context, r *net.Resolver, d string) bool {
+	isNotFound := func(err error) bool {
+		var de *net.DNSError
+		return errors.As(err, &de) && de.IsNotFound
+	}
+	if _, err := r.LookupNS(ctx, d); !isNotFound(err) {
+		return false
+	}
+	_, err := r.LookupHost(ctx, d)
+	return isNotFound(err)
 }
 
 // registrable reports whether host lies under a suffix where anyone can
@@ -549,9 +565,7 @@ func registrations(ctx context.Context, rep *Site, r *net.Resolver, timeout time
 			defer func() { <-sem }()
 			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
-			_, err := r.LookupNS(ctx, d)
-			var de *net.DNSError
-			missing[i] = errors.As(err, &de) && de.IsNotFound
+			missing[i] = notFound(ctx, r, d)
 		}()
 	}
 	wg.Wait()

@@ -116,17 +116,12 @@ func (p *Policy) off(k Kind) string {
 
 // lintDomain reports wildcards and domains that never match.
 func lintDomain(d string, pos match.Pos, elem string, trust *finding.Allowlist, add func(match.Pos, string, finding.Level, string, ...any)) {
-	if _, err := ParseDomain(d); err != nil {
+	c, err := ParseDomain(d)
+	if err != nil {
 		add(pos, finding.DeadEntry, finding.Info, "%s", reading.NeverMatches(fmt.Sprintf("%s domain=%s", elem, match.Quote(d)), err))
 		return
 	}
-	host := strings.ToLower(d)
-	if i := strings.Index(host, "://"); i >= 0 { // http://*.example.com:8080
-		host = host[i+3:]
-		if j := strings.LastIndexByte(host, ':'); j >= 0 {
-			host = host[:j]
-		}
-	}
+	host := c.Host.String() // as Flash Player reads it: "http://evil.com/" is evil.com
 	for _, f := range finding.Trusted(d, host, trust) {
 		add(pos, f.Code, f.Level, "%s", f.Message)
 	}

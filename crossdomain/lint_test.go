@@ -1,6 +1,7 @@
 package crossdomain
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,6 +34,10 @@ func TestLint(t *testing.T) {
 		{"open headers", Master, `<cross-domain-policy><allow-http-request-headers-from domain="*" headers="X-Token"/></cross-domain-policy>`,
 			[]string{"open-headers medium 1:22"}},
 		{"internal address", Master, `<cross-domain-policy><allow-access-from domain="192.168.1.10"/></cross-domain-policy>`,
+			[]string{"internal-host low 1:22"}},
+		{"a URL domain is its host", Master, `<cross-domain-policy><allow-access-from domain="http://*.co.uk/"/></cross-domain-policy>`,
+			[]string{"suffix-wildcard high 1:22"}},
+		{"an internal address as a URL", Master, `<cross-domain-policy><allow-access-from domain="http://10.0.0.5/"/></cross-domain-policy>`,
 			[]string{"internal-host low 1:22"}},
 		{"single-label name", Master, `<cross-domain-policy><allow-access-from domain="intranet"/></cross-domain-policy>`,
 			[]string{"internal-host low 1:22"}},
@@ -118,4 +123,18 @@ func TestLintCommentsGrantNothing(t *testing.T) {
 	pol, _, err := Parse([]byte(`<cross-domain-policy><!-- <allow-access-from domain="*"/> --><allow-access-from domain="www.partner.example"/></cross-domain-policy>`))
 	require.NoError(t, err)
 	assert.Empty(t, pol.Lint(LintOptions{Kind: Master, File: "crossdomain.xml"}))
+}
+
+// TestLintTrustURLDomain: a domain written as a URL is held to the
+// allowlist by its host, as Flash Player reads it.
+func TestLintTrustURLDomain(t *testing.T) {
+	a, err := finding.ParseAllowlist(strings.NewReader("www.partner.example\n"))
+	require.NoError(t, err)
+	pol, _, err := Parse([]byte(`<cross-domain-policy><allow-access-from domain="http://evil.com/"/></cross-domain-policy>`))
+	require.NoError(t, err)
+	var codes []string
+	for _, f := range pol.Lint(LintOptions{Kind: Master, Trust: a}) {
+		codes = append(codes, f.Code)
+	}
+	assert.Contains(t, codes, finding.UntrustedCaller)
 }

@@ -42,20 +42,44 @@ const maxEvidence = 200
 // position a finding gives, a start tag's "<"): its start tag, clipped to
 // 200 bytes, or "" when pos does not point at one.
 func Evidence(src []byte, pos match.Pos) string {
-	if !pos.IsValid() {
+	return evidence(src, lineStarts(src), pos)
+}
+
+// AddEvidence sets the Evidence of each finding from src, the file they
+// are about, indexing its lines once: a file of thousands of findings
+// costs one pass, not one per finding.
+func AddEvidence(fs []Finding, src []byte) {
+	if len(fs) == 0 {
+		return
+	}
+	starts := lineStarts(src)
+	for i := range fs {
+		fs[i].Evidence = evidence(src, starts, fs[i].Pos)
+	}
+}
+
+// lineStarts returns the offset of each line of src.
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+func evidence(src []byte, starts []int, pos match.Pos) string {
+	if !pos.IsValid() || pos.Line > len(starts) {
 		return ""
 	}
-	off, line, col := 0, 1, 1
-	for off < len(src) && (line < pos.Line || line == pos.Line && col < pos.Col) {
-		r, n := utf8.DecodeRune(src[off:])
-		if r == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
+	off, col := starts[pos.Line-1], 1
+	for off < len(src) && col < pos.Col && src[off] != '\n' {
+		_, n := utf8.DecodeRune(src[off:])
 		off += n
+		col++
 	}
-	if off >= len(src) || src[off] != '<' {
+	if col != pos.Col || off >= len(src) || src[off] != '<' {
 		return ""
 	}
 	tag := src[off:]

@@ -419,6 +419,11 @@ func (c *cli) audit(cmd *command, args []string) int {
 		printSite(out, r.Report)
 		return nil
 	})
+	if err != nil && sarif != nil {
+		// An interrupted run is not a clean one: code scanning would close
+		// the alerts of every site not audited.
+		sarif.incomplete("error", fmt.Sprintf("the run stopped before every site was audited: %v", err))
+	}
 	switch {
 	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		fmt.Fprintf(c.stderr, "xdpolicy audit: interrupted (%v): the rest of the sites were not audited", err)

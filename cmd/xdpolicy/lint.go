@@ -246,8 +246,6 @@ func loadTrust(name string) (*finding.Allowlist, error) {
 
 // withEvidence fills in each finding's entry as it stands in src.
 func withEvidence(fs []finding.Finding, src []byte) []finding.Finding {
-	for i := range fs {
-		fs[i].Evidence = finding.Evidence(src, fs[i].Pos)
-	}
+	finding.AddEvidence(fs, src)
 	return fs
 }
