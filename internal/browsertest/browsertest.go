@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -44,7 +45,7 @@ func Start(t testing.TB) *Browser {
 	t.Cleanup(cancel)
 	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancel)
-	if _, err := chromedp.Run(ctx, chromedp.Navigate(page.URL+"/")); err != nil {
+	if err := chromedp.Run(ctx, chromedp.Navigate(page.URL+"/")); err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
 	return &Browser{Origin: page.URL, ctx: ctx}
@@ -71,7 +72,10 @@ func (b *Browser) Fetch(t testing.TB, r Request) bool {
 		init += `, credentials: "include"`
 	}
 	js := fmt.Sprintf(`fetch(%q, %s}).then(r => r.text()).then(t => t === "ok", e => false)`, r.URL, init)
-	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js, chromedp.EvalAwaitPromise))
+	var got bool
+	err := chromedp.Run(b.ctx, chromedp.Evaluate(js, &got, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
 	if err != nil {
 		t.Fatalf("chromium: %v", err)
 	}
