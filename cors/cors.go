@@ -29,6 +29,14 @@
 //     target the request's URL as the client addressed it: its Host and
 //     scheme (Options.Scheme behind a proxy that terminates TLS).
 //
+// A preflight that asks for a method or a header named "*" is never
+// answered: "*" is a token a policy granting every header would admit, and
+// a browser reads it back as a wildcard.
+//
+// NewLookupHandler decides with a runtime's whole lookup instead of one
+// compiled file (the files where the target lives, as a Client reads and
+// caches them): what "xdpolicy proxy" puts in front of a backend.
+//
 // Credentials are opt-in (Options.Credentials). Flash and Silverlight
 // sent the user's cookies; copying a policy that admits every caller
 // into CORS with credentials would let every site read every user's

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,33 +19,15 @@ import (
 	"github.com/xdpolicy/xdpolicy/internal/browsertest"
 )
 
-// syncBuffer is a buffer the proxy's log goroutines may write at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startProxy runs "xdpolicy proxy" with args until the test ends, and
 // returns its address and its log.
-func startProxy(t *testing.T, args ...string) (string, *syncBuffer) {
+func startProxy(t *testing.T, args ...string) (string, *lockedBuffer) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runContext(ctx, append([]string{"proxy", "-listen", addr}, args...), nil, &stdout, &stderr)
