@@ -77,6 +77,7 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -469,7 +470,7 @@ func Audit(ctx context.Context, site string, cfg Config) (*Site, error) {
 		f.responseFindings()
 		// The evidence: each finding's entry as it stands in the body
 		// that was read (HTTP files; after redirects, the final one's).
-		if body, ok := hc.Transport.(*onceTransport).body(cmpOr(f.Final, f.URL)); ok {
+		if body, ok := hc.Transport.(*onceTransport).body(cmp.Or(f.Final, f.URL)); ok {
 			finding.AddEvidence(f.Findings, body)
 		}
 	}
@@ -549,7 +550,7 @@ func registrations(ctx context.Context, rep *Site, r *net.Resolver, timeout time
 					if byDomain[d] == nil {
 						domains = append(domains, d)
 					}
-					byDomain[d] = append(byDomain[d], trusted{f, c, cmpOr(c.Text, c.Host.String())})
+					byDomain[d] = append(byDomain[d], trusted{f, c, cmp.Or(c.Text, c.Host.String())})
 				}
 			}
 		}
@@ -648,7 +649,7 @@ func (f *File) add(rt string, rec match.Consulted) {
 	switch m := rec.Model.(type) {
 	case *crossdomain.Policy:
 		kind := crossdomain.Master
-		if loc, err := match.ParseTarget(cmpOr(rec.Final, rec.URL)); err == nil && rt == Flash {
+		if loc, err := match.ParseTarget(cmp.Or(rec.Final, rec.URL)); err == nil && rt == Flash {
 			kind = crossdomain.KindOf(loc)
 		}
 		f.Findings = m.Lint(crossdomain.LintOptions{Kind: kind, File: f.URL, Trust: f.trust})
@@ -660,13 +661,6 @@ func (f *File) add(rt string, rec match.Consulted) {
 	case *mozpolicy.Policy:
 		f.Findings = m.Lint(mozpolicy.LintOptions{File: f.URL, Trust: f.trust})
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // responseFindings adds what the audit says about the response and about

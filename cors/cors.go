@@ -49,6 +49,7 @@
 package cors
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -386,7 +387,7 @@ func Translate(p *match.Policy) Translation {
 	for i := range p.Rules {
 		r := &p.Rules[i]
 		if !r.Ports.Empty() {
-			lose(r.Pos, "%s grants socket ports %s: browsers open no raw sockets (a WebSocket bridge can)", ruleName(r), cmpOr(r.PortsText, r.Ports.String()))
+			lose(r.Pos, "%s grants socket ports %s: browsers open no raw sockets (a WebSocket bridge can)", ruleName(r), cmp.Or(r.PortsText, r.Ports.String()))
 		}
 		if len(r.Paths) == 0 {
 			continue
@@ -453,7 +454,7 @@ func Translate(p *match.Policy) Translation {
 	for i := range p.HeaderRules {
 		hr := &p.HeaderRules[i]
 		if strings.Contains(hr.HeadersText, "*") {
-			lose(hr.Pos, "header rule %s grants headers by pattern (%s): the middleware allows the names a preflight announces that match", cmpOr(hr.Name, hr.Pos.String()), hr.HeadersText)
+			lose(hr.Pos, "header rule %s grants headers by pattern (%s): the middleware allows the names a preflight announces that match", cmp.Or(hr.Name, hr.Pos.String()), hr.HeadersText)
 		}
 	}
 	return out
@@ -466,7 +467,7 @@ func ruleName(r *match.Rule) string {
 	return "the rule at " + r.Pos.String()
 }
 
-func quoteCaller(c match.Caller) string { return match.Quote(cmpOr(c.Text, c.Host.String())) }
+func quoteCaller(c match.Caller) string { return match.Quote(cmp.Or(c.Text, c.Host.String())) }
 
 // originOf writes a caller pattern as an origin pattern.
 func originOf(c match.Caller) string {
@@ -482,11 +483,4 @@ func originOf(c match.Caller) string {
 		s += ":" + strconv.Itoa(c.Port)
 	}
 	return s
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -204,7 +205,7 @@ func (c *cli) proxy(cmd *command, args []string) int {
 		fmt.Fprintf(c.stderr, "xdpolicy proxy: %v\n", err)
 		return exitUsage
 	}
-	logger.Info("proxying", "listen", ln.Addr().String(), "to", to.String(), "runtime", rt.String(), "policy", cmpOrString(f.policy, "the backend's own"))
+	logger.Info("proxying", "listen", ln.Addr().String(), "to", to.String(), "runtime", rt.String(), "policy", cmp.Or(f.policy, "the backend's own"))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -237,10 +238,3 @@ func (r *statusRecorder) WriteHeader(code int) {
 // Unwrap lets http.ResponseController reach the connection (upgrades,
 // flushing).
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func cmpOrString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
