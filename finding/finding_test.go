@@ -235,3 +235,8 @@ func FuzzAllowlist(f *testing.F) {
 		t.Fatalf("the list covers %q, which admits %q, but no listed pattern does", pattern, h)
 	})
 }
+
+func TestAllowlistLongLine(t *testing.T) {
+	_, err := ParseAllowlist(strings.NewReader(strings.Repeat("a", 70000) + "\n"))
+	assert.ErrorContains(t, err, "one host pattern a line")
+}

@@ -2,6 +2,7 @@ package finding
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -36,6 +37,9 @@ func ParseAllowlist(r io.Reader) (*Allowlist, error) {
 		a.patterns = append(a.patterns, p)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("a line is longer than %d bytes: an allowlist holds one host pattern a line", bufio.MaxScanTokenSize)
+		}
 		return nil, err
 	}
 	return a, nil

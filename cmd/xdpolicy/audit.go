@@ -297,6 +297,7 @@ func (c *cli) audit(cmd *command, args []string) int {
 	var whereMu sync.Mutex
 	where := map[int]string{}
 	var skipped atomic.Int64
+	var listFailed atomic.Bool // the list could not be read to its end
 	sites := func(yield func(string) bool) {
 		i := 0
 		take := func(site, at string) bool {
@@ -330,7 +331,11 @@ func (c *cli) audit(cmd *command, args []string) int {
 			}
 		}
 		if err := sc.Err(); err != nil {
+			if errors.Is(err, bufio.ErrTooLong) {
+				err = fmt.Errorf("a line is longer than %d bytes: a list holds one site a line; the sites after it were not audited", bufio.MaxScanTokenSize)
+			}
 			fmt.Fprintf(c.stderr, "xdpolicy audit: -list %s: %v\n", f.list, err)
+			listFailed.Store(true)
 		}
 	}
 	many := len(args) != 1 || list != nil
@@ -435,6 +440,12 @@ func (c *cli) audit(cmd *command, args []string) int {
 	case err != nil:
 		fmt.Fprintf(c.stderr, "xdpolicy audit: %v\n", err)
 		exit = exitUsage
+	}
+	if listFailed.Load() {
+		exit = exitUsage
+		if sarif != nil {
+			sarif.incomplete("error", "the list could not be read to its end")
+		}
 	}
 	if sarif != nil {
 		if err := sarif.close(); err != nil {

@@ -595,3 +595,13 @@ func TestAuditPages(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.NotContains(t, stdout, "bare.test/\"")
 }
+
+// TestAuditListLongLine: a list line too long to be a site stops the
+// list with a message that says so, and exit 2.
+func TestAuditListLongLine(t *testing.T) {
+	list := "a.test\n" + strings.Repeat("x", 70000) + "\n"
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"audit", "-q", "-json", "-list", "-", "-connect-to", "::127.0.0.1:1"}, strings.NewReader(list), &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "a list holds one site a line")
+}
