@@ -38,17 +38,26 @@ func Start(t testing.TB) *Browser {
 		fmt.Fprint(w, "<!doctype html><title>page</title>")
 	}))
 	t.Cleanup(page.Close)
-	ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU)...)
-	t.Cleanup(cancel)
-	ctx, cancel = chromedp.NewContext(ctx)
-	t.Cleanup(cancel)
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancel)
-	if err := chromedp.Run(ctx, chromedp.Navigate(page.URL+"/")); err != nil {
-		t.Fatalf("chromium: %v", err)
+	// Chromium started while a whole test run loads the machine sometimes
+	// exits before it listens; a few tries ride that out.
+	var lastErr error
+	for try := 0; try < 3; try++ {
+		ctx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.DisableGPU,
+			chromedp.Flag("disable-dev-shm-usage", true), chromedp.WSURLReadTimeout(60*time.Second))...)
+		bctx, bcancel := chromedp.NewContext(ctx)
+		tctx, tcancel := context.WithTimeout(bctx, 2*time.Minute)
+		if lastErr = chromedp.Run(tctx, chromedp.Navigate(page.URL+"/")); lastErr == nil {
+			t.Cleanup(func() { tcancel(); bcancel(); cancel() })
+			return &Browser{Origin: page.URL, ctx: tctx}
+		}
+		tcancel()
+		bcancel()
+		cancel()
+		time.Sleep(time.Second)
 	}
-	return &Browser{Origin: page.URL, ctx: ctx}
+	t.Fatalf("chromium: %v", lastErr)
+	return nil
 }
 
 // Request is one fetch() from the page.
