@@ -16,7 +16,7 @@ import (
 // mozpolicy does not import crossdomain.
 func TestFloors(t *testing.T) {
 	const mod = "github.com/xdpolicy/xdpolicy"
-	above := []string{mod, mod + "/crossdomain", mod + "/clientaccess", mod + "/mozpolicy", mod + "/audit", mod + "/policytest"}
+	above := []string{mod, mod + "/crossdomain", mod + "/clientaccess", mod + "/mozpolicy", mod + "/audit", mod + "/policytest", mod + "/cors", mod + "/bridge"}
 	check := func(dir string, forbidden []string) {
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {

@@ -1,0 +1,723 @@
+// Package bridge carries Flash sockets over WebSockets, and lets through
+// only the connections Flash Player's socket policy would have allowed.
+//
+// Flash content now runs in browsers through Ruffle, and a browser page
+// cannot open a TCP socket. Ruffle's socketProxy setting maps each
+// host:port a SWF connects to onto a WebSocket URL; what listens there
+// turns the WebSocket into a TCP connection. A generic WebSocket-to-TCP
+// proxy checks no policy, so any page on any site can reach every port it
+// exposes; Flash Player never allowed that. A Bridge decides first, as
+// Flash Player did, and only then connects:
+//
+//	br, err := bridge.New(bridge.Options{
+//		Routes: []bridge.Route{{Host: "game.example", Port: 9000, Target: "10.0.0.5:9000"}},
+//	})
+//	http.Handle("/", br) // Ruffle: socketProxy: [{host: "game.example", port: 9000, proxyUrl: "wss://bridge.example/game.example:9000"}]
+//
+// For each connection:
+//
+//   - The path names the route: /HOST:PORT, the socket as the SWF names it
+//     (Route.Path). Another path is answered 404, a request that is not a
+//     WebSocket handshake 426.
+//   - The caller is the page's origin, from the Origin header the browser
+//     sends (Ruffle's SWF runs in the page, and Flash Player's caller was
+//     the SWF's own URL, of which the page's origin is all a browser
+//     tells). A handshake without a usable Origin is denied: it does not
+//     come from a page, and nothing says who the caller is.
+//   - The decision is Flash Player's for a socket to HOST:PORT (package
+//     crossdomain has the rules): with Options.Policy, that socket policy
+//     alone, as if served on port 843 of every route's host; otherwise the
+//     policy files where the target lives, looked up as Flash Player did:
+//     the socket master on port 843, then, as its meta-policy allows, the
+//     port itself. The bridge asks them at the target's address (a route
+//     game.example:9000=10.0.0.5:9000 asks 10.0.0.5:843, then
+//     10.0.0.5:9000) but judges them for the socket the caller named.
+//   - Allowed, the bridge connects to the target and the handshake
+//     completes; bytes are then piped both ways, each binary message to
+//     the target as it comes, each read from the target as one binary
+//     message back. A text message ends the connection (1003): Flash
+//     sockets carry bytes, and Ruffle sends them as binary messages.
+//   - Denied, the handshake completes and the WebSocket is closed at once
+//     with code 1008 (policy violation) and the decision's reason (clipped
+//     to the 123 bytes a close frame holds). A target that cannot be
+//     reached is closed with 1014 (bad gateway). Browsers hand a page the
+//     code and reason only of a connection that opened, which is why the
+//     handshake completes either way; nothing reaches the target unless
+//     the policy allows.
+//
+// The limits are a socket policy server's: MaxConns connections at once
+// (the next handshake gets 503), IdleTimeout without a byte either way,
+// MaxMessageBytes per message (1009 past it). Shutdown refuses new
+// connections and waits for open ones, closing them (1001) when its
+// context ends. With a Logger, each connection logs one record: the
+// caller, the route, the decision and its reason, the bytes each way,
+// the close code and the time taken.
+//
+// The handler serves WebSocket upgrades, which take the connection over
+// from the http.Server: http.Server.Shutdown does not wait for them, so
+// call the Bridge's Shutdown too. Pages on https:// can only open wss://
+// URLs: serve the Bridge with TLS (http.Server.ServeTLS, as the
+// xdpolicy bridge command's -cert and -key do) or behind a proxy that
+// terminates it.
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/match"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxConns        = 1024
+	DefaultIdleTimeout     = 5 * time.Minute
+	DefaultMaxMessageBytes = 64 << 10
+	DefaultDialTimeout     = 10 * time.Second
+	DefaultLookupTTL       = time.Minute
+)
+
+// The close codes the bridge sends (RFC 6455 section 7.4 and the IANA
+// registry).
+const (
+	CloseNormal         = websocket.StatusNormalClosure   // 1000: the target or the caller ended it, or it was idle
+	CloseGoingAway      = websocket.StatusGoingAway       // 1001: the bridge is shutting down
+	CloseUnsupported    = websocket.StatusUnsupportedData // 1003: a text message
+	ClosePolicy         = websocket.StatusPolicyViolation // 1008: the policy denies the connection
+	CloseMessageTooBig  = websocket.StatusMessageTooBig   // 1009: a message over MaxMessageBytes
+	CloseInternalError  = websocket.StatusInternalError   // 1011: the target's connection failed
+	CloseTargetUnreach  = websocket.StatusBadGateway      // 1014: the target could not be reached
+	maxCloseReasonBytes = 123
+)
+
+// Decider decides a request with a runtime's whole lookup:
+// crossdomain.Client is one.
+type Decider interface {
+	Decide(ctx context.Context, req match.Request) (*match.Lookup, error)
+}
+
+// Options configure a Bridge. Only Routes is required.
+type Options struct {
+	// Routes are the sockets the bridge carries; each host:port once.
+	Routes []Route
+	// Policy, when set, is the Flash socket policy every connection is
+	// judged by, as the socket master (port 843) of the route's host:
+	// read it with crossdomain.ParseSocket. PolicySource names it in
+	// reasons and logs.
+	Policy       *crossdomain.Policy
+	PolicySource string
+	// Decider decides when Policy is nil. nil means Flash Player's lookup
+	// at each route's target (see the package documentation), through a
+	// crossdomain.Client renewed every LookupTTL (default 1 min), so that
+	// a changed policy takes effect; failures are remembered that long
+	// too.
+	Decider   Decider
+	LookupTTL time.Duration
+	// Dial opens the connections to the targets, and those of the default
+	// lookup to their policy ports; nil means a net.Dialer. DialTimeout
+	// bounds each connection to a target (default 10 s).
+	Dial        func(ctx context.Context, network, addr string) (net.Conn, error)
+	DialTimeout time.Duration
+	// MaxConns caps the connections open at once, handshakes being
+	// decided included (default 1024); past it a handshake is answered
+	// 503 with Retry-After.
+	MaxConns int
+	// IdleTimeout closes a connection that carries no byte either way for
+	// that long (default 5 min).
+	IdleTimeout time.Duration
+	// MaxMessageBytes bounds a message from the caller (default 64 KiB)
+	// and the bytes sent to it in one message.
+	MaxMessageBytes int64
+	// Logger, when set, gets one record per connection, and one per
+	// handshake refused before deciding.
+	Logger *slog.Logger
+}
+
+// Bridge is an http.Handler that carries WebSocket connections to TCP
+// targets, each only when the socket policy allows; see the package
+// documentation. Build one with New.
+type Bridge struct {
+	routes  map[string]*route // by Route.Socket
+	opt     Options
+	policy  atomic.Pointer[staticPolicy]
+	lookup  atomic.Pointer[lookupClient]
+	decider Decider // Options.Decider, when given
+
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	open    int // handshakes being decided and connections open
+	closing bool
+	done    chan struct{} // closed when closing and open reaches 0
+}
+
+// route is a Route with its target parsed once.
+type route struct {
+	Route
+	target match.Target
+}
+
+// staticPolicy is Options.Policy compiled.
+type staticPolicy struct {
+	compiled *match.Policy
+}
+
+// lookupClient is the default lookup, and when it was made.
+type lookupClient struct {
+	c    *crossdomain.Client
+	born time.Time
+}
+
+// New checks the options and returns the Bridge.
+func New(opt Options) (*Bridge, error) {
+	if len(opt.Routes) == 0 {
+		return nil, errors.New("bridge: no routes")
+	}
+	opt.MaxConns = orDefault(opt.MaxConns, DefaultMaxConns)
+	opt.IdleTimeout = orDefault(opt.IdleTimeout, DefaultIdleTimeout)
+	opt.MaxMessageBytes = orDefault(opt.MaxMessageBytes, DefaultMaxMessageBytes)
+	opt.DialTimeout = orDefault(opt.DialTimeout, DefaultDialTimeout)
+	opt.LookupTTL = orDefault(opt.LookupTTL, DefaultLookupTTL)
+	if opt.Dial == nil {
+		opt.Dial = (&net.Dialer{}).DialContext
+	}
+	b := &Bridge{routes: map[string]*route{}, opt: opt, decider: opt.Decider,
+		conns: map[*conn]struct{}{}, done: make(chan struct{})}
+	targetHost := map[string]string{} // route host → target host, for the 843 master
+	for _, r := range opt.Routes {
+		rr, err := ParseRoute(r.String())
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := b.routes[rr.Socket()]; dup {
+			return nil, &RouteError{Route: r.String(), Err: errors.New("a route for this socket comes twice")}
+		}
+		t, err := match.ParseTarget("xmlsocket://" + rr.Socket())
+		if err != nil {
+			return nil, &RouteError{Route: r.String(), Err: err}
+		}
+		b.routes[rr.Socket()] = &route{Route: rr, target: t}
+		th, _, _ := net.SplitHostPort(rr.Dest())
+		if prev, ok := targetHost[rr.Host]; ok && prev != th && opt.Policy == nil && opt.Decider == nil {
+			return nil, &RouteError{Route: r.String(), Err: fmt.Errorf(
+				"the routes of %s go to different hosts (%s, %s), so its socket master (port 843) is nowhere; give a policy", rr.Host, prev, th)}
+		}
+		targetHost[rr.Host] = th
+	}
+	if opt.Policy != nil {
+		b.SetPolicy(opt.Policy, opt.PolicySource)
+	}
+	return b, nil
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// SetPolicy replaces the socket policy connections are judged by, for
+// the connections that come next (a reload); source names it. It takes
+// the place of the lookup if the Bridge had none.
+func (b *Bridge) SetPolicy(p *crossdomain.Policy, source string) {
+	if source == "" {
+		source = "socket policy"
+	}
+	compiled := p.Compile(crossdomain.CompileOptions{Source: source, Kind: crossdomain.SocketMaster})
+	b.policy.Store(&staticPolicy{compiled: compiled})
+}
+
+// decide answers req: with the policy, the given Decider, or the lookup.
+func (b *Bridge) decide(ctx context.Context, req match.Request) (match.Decision, error) {
+	if d, bad := match.Refuse(req, "flash"); bad {
+		return d, nil
+	}
+	if sp := b.policy.Load(); sp != nil {
+		return sp.compiled.Decide(req), nil
+	}
+	d := b.decider
+	if d == nil {
+		d = b.client()
+	}
+	l, err := d.Decide(ctx, req)
+	if err != nil {
+		return match.Decision{}, err
+	}
+	return l.Decision, nil
+}
+
+// client returns the lookup's Client, a new one once the current one is
+// LookupTTL old.
+func (b *Bridge) client() *crossdomain.Client {
+	now := time.Now()
+	cur := b.lookup.Load()
+	if cur != nil && now.Sub(cur.born) < b.opt.LookupTTL {
+		return cur.c
+	}
+	next := &lookupClient{c: &crossdomain.Client{DialContext: b.dialPolicy}, born: now}
+	if b.lookup.CompareAndSwap(cur, next) {
+		return next.c
+	}
+	return b.lookup.Load().c
+}
+
+// dialPolicy opens the lookup's policy connections: a route host's port
+// 843 at its target's host, a route's own port at its target. Nothing
+// else is asked.
+func (b *Bridge) dialPolicy(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	host, err = match.NormalizeHost(host)
+	if err != nil {
+		return nil, err
+	}
+	key := net.JoinHostPort(host, port)
+	if r, ok := b.routes[key]; ok {
+		return b.opt.Dial(ctx, network, r.Dest())
+	}
+	if port == strconv.Itoa(crossdomain.SocketMasterPort) {
+		for _, r := range b.routes {
+			if r.Host == host {
+				th, _, _ := net.SplitHostPort(r.Dest())
+				return b.opt.Dial(ctx, network, net.JoinHostPort(th, port))
+			}
+		}
+	}
+	return nil, fmt.Errorf("bridge: %s is not a route's policy port", addr)
+}
+
+// ServeHTTP serves one WebSocket connection; see the package
+// documentation.
+func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rt := b.routes[strings.TrimPrefix(r.URL.Path, "/")]
+	if rt == nil {
+		rt = b.lookupPath(r.URL.Path)
+	}
+	if rt == nil {
+		http.Error(w, "no route here: the bridge carries /HOST:PORT for its routes only", http.StatusNotFound)
+		return
+	}
+	if !isUpgrade(r) {
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Upgrade", "websocket")
+		http.Error(w, "this is a WebSocket bridge to "+rt.Socket()+": connect with a WebSocket", http.StatusUpgradeRequired)
+		return
+	}
+	if !b.reserve() {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "the bridge is full or shutting down", http.StatusServiceUnavailable)
+		b.log(r.Context(), slog.LevelWarn, "bridge refused", slog.String("remote", r.RemoteAddr),
+			slog.String("route", rt.Socket()), slog.String("why", "full or shutting down"))
+		return
+	}
+	defer b.unreserve()
+	c := &conn{b: b, rt: rt, remote: r.RemoteAddr, origin: r.Header.Get("Origin"), start: start}
+	c.serve(w, r)
+}
+
+// lookupPath finds the route of a path whose host is written in another
+// form than the route's (upper case, Unicode).
+func (b *Bridge) lookupPath(p string) *route {
+	host, port, err := splitHostPort(strings.TrimPrefix(p, "/"))
+	if err != nil {
+		return nil
+	}
+	return b.routes[net.JoinHostPort(host, strconv.Itoa(port))]
+}
+
+// isUpgrade reports whether r asks for a WebSocket: the rest of the
+// handshake is websocket.Accept's to check.
+func isUpgrade(r *http.Request) bool {
+	for _, v := range r.Header.Values("Upgrade") {
+		for _, p := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), "websocket") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *Bridge) reserve() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closing || b.open >= b.opt.MaxConns {
+		return false
+	}
+	b.open++
+	return true
+}
+
+func (b *Bridge) unreserve() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.open--
+	if b.closing && b.open == 0 {
+		close(b.done)
+	}
+}
+
+// Open returns the number of connections open, handshakes being decided
+// included.
+func (b *Bridge) Open() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.open
+}
+
+// Shutdown stops taking connections (a handshake then gets 503) and waits
+// for the open ones to end. When ctx ends first, it closes them with code
+// 1001 and returns ctx's error.
+func (b *Bridge) Shutdown(ctx context.Context) error {
+	b.startClosing()
+	select {
+	case <-b.done:
+		return nil
+	case <-ctx.Done():
+		b.closeAll()
+		return ctx.Err()
+	}
+}
+
+// Close stops taking connections and closes the open ones with code 1001
+// (going away). It does not wait for their close handshakes.
+func (b *Bridge) Close() error {
+	b.startClosing()
+	b.closeAll()
+	return nil
+}
+
+func (b *Bridge) startClosing() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closing {
+		b.closing = true
+		if b.open == 0 {
+			close(b.done)
+		}
+	}
+}
+
+func (b *Bridge) closeAll() {
+	b.mu.Lock()
+	conns := make([]*conn, 0, len(b.conns))
+	for c := range b.conns {
+		conns = append(conns, c)
+	}
+	b.mu.Unlock()
+	for _, c := range conns {
+		go c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
+	}
+}
+
+// track adds c to the connections Close reaches, or removes it; it
+// refuses to add one once the bridge is closing.
+func (b *Bridge) track(c *conn, on bool) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !on {
+		delete(b.conns, c)
+		return true
+	}
+	if b.closing {
+		return false
+	}
+	b.conns[c] = struct{}{}
+	return true
+}
+
+func (b *Bridge) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	if b.opt.Logger != nil {
+		b.opt.Logger.LogAttrs(ctx, level, msg, attrs...)
+	}
+}
+
+// conn is one bridged connection.
+type conn struct {
+	b      *Bridge
+	rt     *route
+	remote string
+	origin string
+	start  time.Time
+
+	decision match.Decision
+	ws       *websocket.Conn
+	tcp      net.Conn
+
+	in, out  atomic.Int64 // bytes caller → target, target → caller
+	lastSeen atomic.Int64 // unix nanoseconds of the last byte either way
+
+	endOnce sync.Once
+	code    websocket.StatusCode
+	why     string // how it ended, for the log
+}
+
+// serve decides, connects, completes the handshake and pipes.
+func (c *conn) serve(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	req := match.Request{Target: c.rt.target}
+	var decideErr error
+	if o, err := parseCaller(c.origin); err != nil {
+		c.decision = match.Deny(req, match.Malformed, "flash", "", err.Error())
+	} else {
+		req.Origin = o
+		c.decision, decideErr = c.b.decide(ctx, req)
+	}
+	if decideErr != nil { // the handshake's request ended first
+		c.why = "caller left while deciding"
+		c.logEnd(ctx)
+		return
+	}
+	if c.decision.Allowed {
+		dctx, cancel := context.WithTimeout(ctx, c.b.opt.DialTimeout)
+		tcp, err := c.b.opt.Dial(dctx, "tcp", c.rt.Dest())
+		cancel()
+		if err != nil {
+			c.why = "target unreachable: " + err.Error()
+		} else {
+			c.tcp = tcp
+		}
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// The caller's origin is judged by the policy above, not by
+		// Accept's same-host rule.
+		InsecureSkipVerify: true,
+		Subprotocols:       []string{"binary"},
+	})
+	if err != nil {
+		if c.tcp != nil {
+			c.tcp.Close()
+		}
+		c.why = "handshake failed: " + err.Error()
+		c.logEnd(ctx)
+		return
+	}
+	c.ws = ws
+	switch {
+	case !c.decision.Allowed:
+		c.end(ClosePolicy, c.decision.Reason(), "denied")
+	case c.tcp == nil:
+		c.end(CloseTargetUnreach, "cannot reach "+c.rt.Socket(), c.why)
+	default:
+		c.pipe()
+	}
+	c.logEnd(ctx)
+}
+
+// parseCaller reads the Origin header as the caller.
+func parseCaller(origin string) (match.Origin, error) {
+	switch origin {
+	case "":
+		return match.Origin{}, errors.New("no Origin header: the handshake does not come from a page, and nothing says who the caller is")
+	case "null":
+		return match.Origin{}, errors.New("the Origin is \"null\" (a sandboxed or local page), which no policy can admit")
+	}
+	o, err := match.ParseOrigin(origin)
+	if err != nil {
+		return match.Origin{}, fmt.Errorf("the Origin header %s is not a caller: %w", match.Quote(origin), err)
+	}
+	return o, nil
+}
+
+// pipe carries bytes both ways until either side ends, the connection is
+// idle, or the bridge closes.
+func (c *conn) pipe() {
+	if !c.b.track(c, true) {
+		c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
+		return
+	}
+	defer c.b.track(c, false)
+	c.ws.SetReadLimit(c.b.opt.MaxMessageBytes)
+	c.touch()
+	// ctx ends once both copies have; the WebSocket library closes a
+	// connection whose reads outlive their context.
+	ctx, cancel := context.WithCancel(context.Background())
+	var copies sync.WaitGroup
+	copies.Add(2)
+	go func() { defer copies.Done(); c.toTarget(ctx) }()
+	go func() { defer copies.Done(); c.toCaller(ctx) }()
+	watched := make(chan struct{})
+	go func() { defer close(watched); c.watchIdle(ctx) }()
+	copies.Wait()
+	cancel()
+	<-watched
+}
+
+// toTarget copies the caller's messages to the target.
+func (c *conn) toTarget(ctx context.Context) {
+	buf := make([]byte, 32<<10)
+	for {
+		typ, rd, err := c.ws.Reader(ctx)
+		if err != nil {
+			c.endFromCaller(err)
+			return
+		}
+		if typ != websocket.MessageBinary {
+			c.end(CloseUnsupported, "text message: the bridge carries bytes, send binary messages", "text message")
+			return
+		}
+		for {
+			n, rerr := rd.Read(buf)
+			if n > 0 {
+				c.touch()
+				if _, werr := c.tcp.Write(buf[:n]); werr != nil {
+					c.end(CloseInternalError, "the connection to "+c.rt.Socket()+" failed", "target write: "+werr.Error())
+					return
+				}
+				c.in.Add(int64(n))
+			}
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				c.endFromCaller(rerr)
+				return
+			}
+		}
+	}
+}
+
+// endFromCaller ends the connection after the caller's side failed.
+func (c *conn) endFromCaller(err error) {
+	switch code := websocket.CloseStatus(err); {
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		c.end(CloseMessageTooBig, "", "message over "+strconv.FormatInt(c.b.opt.MaxMessageBytes, 10)+" bytes")
+	case code != -1:
+		c.end(code, "", "caller closed ("+strconv.Itoa(int(code))+")")
+	default:
+		c.end(CloseNormal, "", "caller gone: "+err.Error())
+	}
+}
+
+// toCaller copies what the target sends to the caller, one message per
+// read.
+func (c *conn) toCaller(ctx context.Context) {
+	buf := make([]byte, min(32<<10, c.b.opt.MaxMessageBytes))
+	for {
+		n, err := c.tcp.Read(buf)
+		if n > 0 {
+			c.touch()
+			if werr := c.ws.Write(ctx, websocket.MessageBinary, buf[:n]); werr != nil {
+				c.endFromCaller(werr)
+				return
+			}
+			c.out.Add(int64(n))
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				c.end(CloseNormal, c.rt.Socket()+" closed the connection", "target closed")
+			} else {
+				c.end(CloseInternalError, "the connection to "+c.rt.Socket()+" failed", "target read: "+err.Error())
+			}
+			return
+		}
+	}
+}
+
+func (c *conn) touch() { c.lastSeen.Store(time.Now().UnixNano()) }
+
+// watchIdle ends the connection once no byte has gone either way for
+// IdleTimeout, or returns when ctx ends.
+func (c *conn) watchIdle(ctx context.Context) {
+	t := time.NewTimer(c.b.opt.IdleTimeout)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		quiet := time.Since(time.Unix(0, c.lastSeen.Load()))
+		if left := c.b.opt.IdleTimeout - quiet; left > 0 {
+			t.Reset(left)
+			continue
+		}
+		c.end(CloseNormal, "idle for "+c.b.opt.IdleTimeout.String(), "idle")
+		return
+	}
+}
+
+// end closes both sides, once: the WebSocket with code and reason, the
+// target's connection at once. why is for the log.
+func (c *conn) end(code websocket.StatusCode, reason, why string) {
+	c.endOnce.Do(func() {
+		c.code, c.why = code, why
+		if c.tcp != nil {
+			c.tcp.Close()
+		}
+		if code == CloseMessageTooBig {
+			// The WebSocket library has already sent the close frame.
+			c.ws.CloseNow()
+			return
+		}
+		c.ws.Close(code, clipReason(reason))
+	})
+}
+
+// clipReason clips a close reason to what a close frame holds, on a
+// character boundary.
+func clipReason(s string) string {
+	if len(s) <= maxCloseReasonBytes {
+		return s
+	}
+	cut := maxCloseReasonBytes - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// clip clips s, a header the caller sent, to n bytes for a log.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// logEnd logs the connection's one record.
+func (c *conn) logEnd(ctx context.Context) {
+	if c.b.opt.Logger == nil {
+		return
+	}
+	decision := "deny"
+	if c.decision.Allowed {
+		decision = "allow"
+	}
+	level := slog.LevelInfo
+	if !c.decision.Allowed {
+		level = slog.LevelWarn
+	}
+	attrs := []slog.Attr{
+		slog.String("remote", c.remote),
+		slog.String("origin", clip(c.origin, 200)),
+		slog.String("route", c.rt.Socket()),
+		slog.String("target", c.rt.Dest()),
+		slog.String("decision", decision),
+		slog.String("reason", c.decision.Reason()),
+		slog.Int64("bytes_in", c.in.Load()),
+		slog.Int64("bytes_out", c.out.Load()),
+	}
+	if c.code != 0 {
+		attrs = append(attrs, slog.Int("close", int(c.code)))
+	}
+	attrs = append(attrs, slog.String("end", c.why), slog.Duration("took", time.Since(c.start)))
+	c.b.log(ctx, level, "bridge connection", attrs...)
+}
