@@ -120,7 +120,35 @@ func (s *SocketServer) Reply() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytes.Clone(c.Reply), nil
+	return bytes.Clone(c.CurrentReply()), nil
+}
+
+// SetPolicy replaces the policy served, for the connections answered from
+// now on, without stopping the server: a reload. p is checked as Policy
+// is; when the check fails the server goes on serving what it served, and
+// SetPolicy says why. It is safe to call while the server runs, and
+// before (when it replaces Policy and Raw).
+func (s *SocketServer) SetPolicy(p *Policy) error {
+	if p == nil {
+		return errors.New("clientaccess: SetPolicy(nil)")
+	}
+	return s.replace(p, nil)
+}
+
+// SetRaw is SetPolicy for a file's bytes, as Raw is served.
+func (s *SocketServer) SetRaw(raw []byte) error {
+	if raw == nil {
+		return errors.New("clientaccess: SetRaw(nil)")
+	}
+	return s.replace(nil, raw)
+}
+
+func (s *SocketServer) replace(p *Policy, raw []byte) error {
+	reply, err := checkSocketReply(p, raw, s.Logger)
+	if err != nil {
+		return err
+	}
+	return s.front.Replace(reply, func() { s.Policy, s.Raw = p, raw }, s.build)
 }
 
 // build checks the policy and makes the server; the front calls it once.
@@ -136,14 +164,17 @@ func (s *SocketServer) build() (*sockserve.Server, error) {
 	}, nil
 }
 
-func (s *SocketServer) reply() ([]byte, error) {
+func (s *SocketServer) reply() ([]byte, error) { return checkSocketReply(s.Policy, s.Raw, s.Logger) }
+
+// checkSocketReply checks a socket policy and returns the bytes served.
+func checkSocketReply(p *Policy, raw []byte, logger *slog.Logger) ([]byte, error) {
 	var data []byte
 	switch {
-	case s.Raw != nil:
-		data = bytes.Clone(s.Raw)
-	case s.Policy != nil:
+	case raw != nil:
+		data = bytes.Clone(raw)
+	case p != nil:
 		var err error
-		if data, err = s.Policy.Marshal(); err != nil {
+		if data, err = p.Marshal(); err != nil {
 			return nil, err
 		}
 	default:
@@ -153,12 +184,12 @@ func (s *SocketServer) reply() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clientaccess: Silverlight would reject this socket policy: %w", err)
 	}
-	if s.Logger != nil {
+	if logger != nil {
 		for _, d := range diags {
-			s.Logger.Warn("socket policy", slog.String("server", runtimeName), slog.String("diagnostic", d.Error()))
+			logger.Warn("socket policy", slog.String("server", runtimeName), slog.String("diagnostic", d.Error()))
 		}
 		if !grantsSockets(pol) {
-			s.Logger.Warn("socket policy", slog.String("server", runtimeName),
+			logger.Warn("socket policy", slog.String("server", runtimeName),
 				slog.String("diagnostic", "the policy has no socket-resource: it grants no socket access"))
 		}
 	}

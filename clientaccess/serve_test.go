@@ -121,3 +121,29 @@ func TestServingChecks(t *testing.T) {
 }
 
 func newLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// TestSocketServerSetRaw: a reload changes what the next connection gets;
+// a rejected one changes nothing.
+func TestSocketServerSetRaw(t *testing.T) {
+	s := &SocketServer{Policy: servedPolicy}
+	addr := serveSocket(t, s)
+	exchange := func() string {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		io.WriteString(c, "<policy-file-request/>")
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	first := exchange()
+	next := strings.Replace(first, "4506", "4510", 1)
+	require.NotEqual(t, first, next)
+	require.NoError(t, s.SetRaw([]byte(next)))
+	assert.Equal(t, next, exchange())
+	assert.Error(t, s.SetRaw([]byte("<access-policy>")))
+	assert.Equal(t, next, exchange(), "the old policy stays")
+	require.NoError(t, s.SetPolicy(servedPolicy))
+	assert.Equal(t, first, exchange())
+	assert.Error(t, s.SetPolicy(nil))
+}

@@ -182,7 +182,35 @@ func (s *SocketServer) Reply() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytes.Clone(c.Reply), nil
+	return bytes.Clone(c.CurrentReply()), nil
+}
+
+// SetPolicy replaces the policy served, for the connections answered from
+// now on, without stopping the server: a reload. p is checked as Policy
+// is; when the check fails the server goes on serving what it served, and
+// SetPolicy says why. It is safe to call while the server runs, and
+// before (when it replaces Policy and Raw).
+func (s *SocketServer) SetPolicy(p *Policy) error {
+	if p == nil {
+		return errors.New("crossdomain: SetPolicy(nil)")
+	}
+	return s.replace(p, nil)
+}
+
+// SetRaw is SetPolicy for a file's bytes, as Raw is served.
+func (s *SocketServer) SetRaw(raw []byte) error {
+	if raw == nil {
+		return errors.New("crossdomain: SetRaw(nil)")
+	}
+	return s.replace(nil, raw)
+}
+
+func (s *SocketServer) replace(p *Policy, raw []byte) error {
+	reply, err := socketReply(p, raw, s.Logger)
+	if err != nil {
+		return err
+	}
+	return s.front.Replace(reply, func() { s.Policy, s.Raw = p, raw }, s.build)
 }
 
 // build checks the policy and makes the server; the front calls it once.

@@ -238,3 +238,43 @@ func TestSocketServersWithClient(t *testing.T) {
 	assert.Contains(t, logs.String(), "outcome=answered")
 	assert.Contains(t, logs.String(), "server=inline")
 }
+
+// TestSocketServerSetRaw: a reload changes what the next connection gets;
+// a rejected one changes nothing; a server never built takes the new
+// policy as its first.
+func TestSocketServerSetRaw(t *testing.T) {
+	a := `<cross-domain-policy><allow-access-from domain="a.example" to-ports="9000"/></cross-domain-policy>`
+	b := `<cross-domain-policy><allow-access-from domain="b.example" to-ports="9000"/></cross-domain-policy>`
+	s := &SocketServer{Raw: []byte(a)}
+	addr := serveSocket(t, s)
+	assert.Equal(t, a+"\x00", string(dialExchange(t, addr, PolicyRequest)))
+
+	require.NoError(t, s.SetRaw([]byte(b)))
+	assert.Equal(t, b+"\x00", string(dialExchange(t, addr, PolicyRequest)))
+	reply, err := s.Reply()
+	require.NoError(t, err)
+	assert.Equal(t, b+"\x00", string(reply))
+
+	err = s.SetRaw([]byte(`<cross-domain-policy><allow-access-from`))
+	assert.ErrorContains(t, err, "Flash Player would reject this socket policy")
+	assert.Equal(t, b+"\x00", string(dialExchange(t, addr, PolicyRequest)), "the old policy stays")
+	assert.Error(t, s.SetRaw(nil))
+	assert.Error(t, s.SetPolicy(nil))
+
+	require.NoError(t, s.SetPolicy(&Policy{AllowAccessFrom: []AllowAccessFrom{{Domain: "c.example", ToPorts: "9000"}}}))
+	assert.Contains(t, string(dialExchange(t, addr, PolicyRequest)), `domain="c.example"`)
+
+	// Never built, or built from a bad policy: the new one is the first.
+	var fresh SocketServer
+	require.NoError(t, fresh.SetRaw([]byte(a)))
+	reply, err = fresh.Reply()
+	require.NoError(t, err)
+	assert.Equal(t, a+"\x00", string(reply))
+	bad := &SocketServer{Raw: []byte("<nope")}
+	_, err = bad.Reply()
+	require.Error(t, err)
+	require.NoError(t, bad.SetRaw([]byte(b)))
+	reply, err = bad.Reply()
+	require.NoError(t, err)
+	assert.Equal(t, b+"\x00", string(reply))
+}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,9 +45,10 @@ const (
 const MaxRequest = 32
 
 // Server answers Request with Reply. Set the fields before the first
-// Serve; they are read then.
+// Serve; they are read then. SetReply changes the reply later.
 type Server struct {
 	Request, Reply            []byte
+	replaced                  atomic.Pointer[[]byte] // SetReply's, when set
 	ReadTimeout, WriteTimeout time.Duration
 	// MaxConns bounds the connections open at once; see Serve.
 	MaxConns int
@@ -74,6 +76,20 @@ type Server struct {
 	// that was.
 	evictions int
 	reported  time.Time
+}
+
+// SetReply replaces the reply for the connections answered from now on;
+// those being answered finish with the old one. It is safe to call while
+// the server runs.
+func (s *Server) SetReply(reply []byte) { s.replaced.Store(&reply) }
+
+// CurrentReply returns the reply being sent: the last SetReply's, or
+// Reply.
+func (s *Server) CurrentReply() []byte {
+	if r := s.replaced.Load(); r != nil {
+		return *r
+	}
+	return s.Reply
 }
 
 func (s *Server) init() {
@@ -447,7 +463,7 @@ func (s *Server) exchange(c *conn) (what string, n int) {
 	if why, ok := s.startWriting(c); !ok {
 		return why, n
 	}
-	halfClosed, err := writeReply(c, s.Reply, s.WriteTimeout)
+	halfClosed, err := writeReply(c, s.CurrentReply(), s.WriteTimeout)
 	if err == nil && halfClosed && s.setState(c, stateLingering) {
 		linger(c)
 	}
@@ -639,16 +655,39 @@ func nextBackoff(d time.Duration) time.Duration {
 // its policy checked) once, on first use, by the build function the type
 // passes to each method.
 type Front struct {
-	once sync.Once
-	core *Server
-	err  error
+	mu    sync.Mutex
+	built bool
+	core  *Server
+	err   error
 }
 
 // Get builds the Server on the first call and returns it, or the error
 // that building it gave.
 func (f *Front) Get(build func() (*Server, error)) (*Server, error) {
-	f.once.Do(func() { f.core, f.err = build() })
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.built {
+		f.core, f.err = build()
+		f.built = true
+	}
 	return f.core, f.err
+}
+
+// Replace makes reply, already checked, the one served: by the Server if
+// it was built, or else by calling set (which stores the policy in the
+// public type's fields) and building it now, also when an earlier build
+// failed.
+func (f *Front) Replace(reply []byte, set func(), build func() (*Server, error)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.built && f.err == nil {
+		f.core.SetReply(reply)
+		return nil
+	}
+	set()
+	f.core, f.err = build()
+	f.built = true
+	return f.err
 }
 
 // ListenAndServe is Server.ListenAndServe, on defaultAddr when addr is
