@@ -50,6 +50,7 @@ import (
 	"syscall"
 
 	"github.com/xdpolicy/xdpolicy/finding"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 // Exit codes shared by the commands.
@@ -115,6 +116,10 @@ type cli struct {
 	ctx            context.Context
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// lookupEnv reads the environment (os.LookupEnv); hangups, when set,
+	// stands for SIGHUP (tests send on it).
+	lookupEnv func(string) (string, bool)
+	hangups   <-chan os.Signal
 }
 
 func commands() []*command {
@@ -126,7 +131,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	return (&cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, lookupEnv: os.LookupEnv}).run(args)
+}
+
+// run runs the command args name.
+func (c *cli) run(args []string) int {
+	stderr, stdout := c.stderr, c.stdout
 	if len(args) == 0 {
 		c.mainUsage(stderr)
 		return exitUsage
@@ -259,6 +269,42 @@ func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string) ([]strin
 		operands = append(operands, rest[0])
 		args = rest[1:]
 	}
+}
+
+// envName is the environment variable that stands for flag name of the
+// daemon commands: XDPOLICY_ and the name in upper case, '-' as '_'.
+func envName(name string) string {
+	return "XDPOLICY_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// applyEnv sets every flag of fs not given on the command line from its
+// environment variable (envName), for containers and service units: a
+// repeatable flag takes the variable's whitespace-separated words, one
+// each. It reports a bad value as a usage error and returns false.
+func (c *cli) applyEnv(cmd *command, fs *flag.FlagSet) (int, bool) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var bad error
+	fs.VisitAll(func(f *flag.Flag) {
+		v, ok := c.lookupEnv(envName(f.Name))
+		if bad != nil || given[f.Name] || !ok {
+			return
+		}
+		values := []string{v}
+		if _, repeatable := f.Value.(*stringsFlag); repeatable {
+			values = strings.Fields(v)
+		}
+		for _, v := range values {
+			if err := fs.Set(f.Name, v); err != nil {
+				bad = fmt.Errorf("environment %s=%s: %v", envName(f.Name), match.Quote(v), err)
+				return
+			}
+		}
+	})
+	if bad != nil {
+		return c.usageError(cmd, "%v", bad), false
+	}
+	return 0, true
 }
 
 // usageError reports a usage error and returns exitUsage.

@@ -1,20 +1,25 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/xdpolicy/xdpolicy"
@@ -36,6 +41,8 @@ type serveFlags struct {
 	http, flash, silverlight string
 	dir                      string
 	metaPolicy               string
+	allow                    stringsFlag
+	print                    bool
 }
 
 func (f *serveFlags) set(fs *flag.FlagSet) {
@@ -44,13 +51,15 @@ func (f *serveFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.silverlight, "silverlight", "", "serve "+nameSilverlight+" as the Silverlight socket policy on this address (e.g. :8943)")
 	fs.StringVar(&f.dir, "dir", "", "serve the policy files found under this directory, at their paths")
 	fs.StringVar(&f.metaPolicy, "meta-policy", "auto", "the X-Permitted-Cross-Domain-Policies header of every HTTP response: a value,\n\"off\" for none, or \"auto\": the site-control of /crossdomain.xml (master-only when\nit has none), or none when there is no /crossdomain.xml")
+	fs.Var(&f.allow, "allow", "build the policies from flags, no file needed: admit Flash callers from DOMAIN\n(a domain attribute: app.example.com, *.example.com, *) in /crossdomain.xml and,\nwith PORTS (a to-ports value: 9000, 9000-9010, 9000,9005, *), in the socket\npolicy. Repeatable: DOMAIN[:PORTS]")
+	fs.BoolVar(&f.print, "print", false, "print the files -allow builds, each after a line ==> NAME <==, and exit")
 }
 
 func serveCommand() *command {
 	cmd := &command{
 		name:    "serve",
 		summary: "serve policy files over HTTP and on the socket policy ports",
-		usage:   "serve [-http ADDR] [-flash ADDR] [-silverlight ADDR] [-meta-policy V] [-dir DIR | FILE...]",
+		usage:   "serve [-http ADDR] [-flash ADDR] [-silverlight ADDR] [-meta-policy V] [-allow DOMAIN[:PORTS]]... [-print] [-dir DIR | FILE...]",
 		help: `serve reads the policy files, checks that their runtimes accept them, and
 serves them until SIGINT or SIGTERM, logging one line per request on stderr.
 
@@ -67,14 +76,33 @@ With -dir, every such file under DIR is served at its path; FILE operands are
 served at the root. Every response has Cache-Control: no-cache, an ETag and the
 X-Permitted-Cross-Domain-Policies header (see -meta-policy).
 
+Quick policies: -allow DOMAIN[:PORTS], repeated, builds /crossdomain.xml (every
+DOMAIN) and socketpolicy.xml (every DOMAIN given PORTS) without a file, checked
+as files are; -print shows them. They may come with -dir or FILE operands that
+hold other files.
+
+	xdpolicy serve -flash :843 -allow '*.example.com:9000-9010' -allow app.example.net:9000
+
+Reloads: on SIGHUP serve reads every file again (and walks -dir again) and
+checks each as at the start. A file that now fails keeps its old version
+serving, and the log says why; one line says what changed (changed, added,
+removed, failed). A file the socket servers serve is never removed.
+
+Environment: every flag may come from a variable named XDPOLICY_ and the flag
+in upper case, '-' as '_' (XDPOLICY_HTTP=:8080, XDPOLICY_META_POLICY=none), for
+containers and service units; a flag on the command line wins. XDPOLICY_ALLOW
+holds -allow values separated by spaces.
+
 Flash Player asks port 843 and Silverlight port 943, which only root may bind.
 Run serve unprivileged on high ports and either let the binary bind low ports:
 
 	sudo setcap cap_net_bind_service=+ep "$(command -v xdpolicy)"
 	xdpolicy serve -flash :843 -silverlight :943 -dir /etc/xdpolicy
 
-or redirect the ports to it (the client still sees 843, so the 1024 rule is
-judged on 843):
+or give the capability to the service alone (the systemd unit in packaging/
+does: AmbientCapabilities=CAP_NET_BIND_SERVICE, with an unprivileged user), or
+redirect the ports to it (the client still sees 843, so the 1024 rule is judged
+on 843):
 
 	sudo iptables -t nat -A PREROUTING -p tcp --dport 843 -j REDIRECT --to-ports 8843
 	sudo iptables -t nat -A PREROUTING -p tcp --dport 943 -j REDIRECT --to-ports 8943
@@ -113,30 +141,140 @@ func (c *cli) serve(cmd *command, args []string) int {
 	if !ok {
 		return code
 	}
+	if code, ok := c.applyEnv(cmd, fset); !ok {
+		return code
+	}
+	quick, err := quickPolicies(f.allow)
+	if err != nil {
+		return c.usageError(cmd, "%v", err)
+	}
+	if f.print {
+		if len(quick) == 0 {
+			return c.usageError(cmd, "-print shows what -allow builds: give -allow")
+		}
+		for i, q := range quick {
+			if i > 0 {
+				fmt.Fprintln(c.stdout)
+			}
+			fmt.Fprintf(c.stdout, "==> %s <==\n%s", path.Base(q.path), q.data)
+		}
+		return exitOK
+	}
 	switch {
 	case f.http == "" && f.flash == "" && f.silverlight == "":
 		return c.usageError(cmd, "give at least one of -http, -flash and -silverlight")
 	case f.dir != "" && len(files) > 0:
 		return c.usageError(cmd, "give -dir or FILE operands, not both")
-	case f.dir == "" && len(files) == 0:
-		return c.usageError(cmd, "no policy files: give -dir DIR or FILE operands")
-	}
-	found, err := findFiles(f.dir, files)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "xdpolicy serve: %v\n", err)
-		return exitUsage
+	case f.dir == "" && len(files) == 0 && len(quick) == 0:
+		return c.usageError(cmd, "no policy files: give -dir DIR, FILE operands or -allow")
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
-	srv, err := buildServers(&f, found, log)
+	find := func() ([]servedFile, error) {
+		found := slices.Clone(quick)
+		if f.dir == "" && len(files) == 0 {
+			return found, nil
+		}
+		more, err := findFiles(f.dir, files)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range more {
+			for _, q := range quick {
+				if q.path == m.path {
+					return nil, fmt.Errorf("%s and -allow would both be served as %s", m.source, m.path)
+				}
+			}
+		}
+		return append(found, more...), nil
+	}
+	found, err := find()
 	if err != nil {
 		fmt.Fprintf(c.stderr, "xdpolicy serve: %v\n", err)
 		return exitUsage
 	}
+	st, _, err := buildSite(&f, found, nil, log)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "xdpolicy serve: %v\n", err)
+		return exitUsage
+	}
+	srv := newServers(&f, st, log)
 	if err := srv.listen(&f, log); err != nil {
 		fmt.Fprintf(c.stderr, "xdpolicy serve: %v\n", err)
 		return exitUsage
 	}
-	return srv.run(c.ctx, log)
+	hangups := c.hangups
+	if hangups == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGHUP)
+		defer signal.Stop(ch)
+		hangups = ch
+	}
+	reload := func() {
+		found, err := find()
+		if err != nil {
+			log.Error("reload failed: every file keeps serving as it was", slog.Any("err", err))
+			return
+		}
+		srv.reload(&f, found, log)
+	}
+	return srv.run(c.ctx, hangups, reload, log)
+}
+
+// quickPolicies builds the files -allow stands for: /crossdomain.xml
+// admitting every DOMAIN, and /socketpolicy.xml granting each DOMAIN
+// given PORTS those ports. Each is checked as Flash Player's master (for
+// HTTP) and socket master would check it.
+func quickPolicies(allows []string) ([]servedFile, error) {
+	if len(allows) == 0 {
+		return nil, nil
+	}
+	var http, socket crossdomain.Policy
+	for _, a := range allows {
+		domain, ports := splitAllow(a)
+		if domain == "" {
+			return nil, fmt.Errorf("-allow %s: no domain (want DOMAIN[:PORTS])", match.Quote(a))
+		}
+		if _, err := crossdomain.ParseDomain(domain); err != nil {
+			return nil, fmt.Errorf("-allow %s: %v", match.Quote(a), err)
+		}
+		http.AllowAccessFrom = append(http.AllowAccessFrom, crossdomain.AllowAccessFrom{Domain: domain})
+		if ports != "" {
+			socket.AllowAccessFrom = append(socket.AllowAccessFrom, crossdomain.AllowAccessFrom{Domain: domain, ToPorts: ports})
+		}
+	}
+	var out []servedFile
+	for _, q := range []struct {
+		p    *crossdomain.Policy
+		kind crossdomain.Kind
+		path string
+	}{{&http, crossdomain.Master, "/" + nameFlash}, {&socket, crossdomain.SocketMaster, "/" + nameSocket}} {
+		if len(q.p.AllowAccessFrom) == 0 {
+			continue
+		}
+		if err := q.p.ValidateFor(q.kind); err != nil {
+			return nil, fmt.Errorf("-allow: %v", err)
+		}
+		data, err := q.p.Marshal()
+		if err != nil {
+			return nil, fmt.Errorf("-allow: %v", err)
+		}
+		out = append(out, servedFile{path: q.path, source: "-allow", data: data, modTime: time.Now().UTC().Truncate(time.Second)})
+	}
+	return out, nil
+}
+
+// splitAllow splits DOMAIN[:PORTS] at its last colon when what follows is
+// written as a to-ports value is (digits, '-', ',', '*', spaces), so that
+// a scheme-qualified domain ("https://*.example.com") stays whole.
+func splitAllow(a string) (domain, ports string) {
+	i := strings.LastIndexByte(a, ':')
+	if i < 0 || i == len(a)-1 {
+		return a, ""
+	}
+	if strings.Trim(a[i+1:], "0123456789-,* ") != "" {
+		return a, ""
+	}
+	return a[:i], a[i+1:]
 }
 
 // findFiles lists the files to serve: the known names under dir, or the
@@ -201,121 +339,268 @@ func findFiles(dir string, operands []string) ([]servedFile, error) {
 	return out, nil
 }
 
+// site is what serve serves at one time: every file accepted, by path,
+// and the HTTP handler built from them. A reload builds a new one.
+type site struct {
+	files   map[string]*entry
+	handler http.Handler
+	meta    string // the X-Permitted-Cross-Domain-Policies header sent, or "off"
+}
+
+// entry is one file accepted for serving.
+type entry struct {
+	servedFile
+	handler http.Handler // nil for a file served on a socket only
+	diags   []match.Diagnostic
+	// socket reports a file a socket server serves (socketpolicy.xml with
+	// -flash, the root clientaccesspolicy.xml with -silverlight); the
+	// socket server logs its warnings.
+	socket bool
+	// meta is a root crossdomain.xml's site-control, for -meta-policy auto.
+	meta string
+}
+
+// fileProblem is a file a reload could not take.
+type fileProblem struct {
+	path string
+	err  error
+}
+
+// checkFile reads a file as the runtime that fetches it there reads it,
+// through the runtime door, and builds its handler.
+func checkFile(f *serveFlags, sf servedFile) (*entry, error) {
+	base := path.Base(sf.path)
+	root := path.Dir(sf.path) == "/"
+	e := &entry{servedFile: sf}
+	var err error
+	read := func(rt xdpolicy.Runtime, where string) *xdpolicy.Reading {
+		loc, _ := match.ParseTarget(where)
+		rd, _ := xdpolicy.Read(rt, sf.data, xdpolicy.ReadOptions{Format: rt.Formats()[0], Location: loc, Source: sf.source})
+		e.diags, err = rd.Diagnostics, rd.Err
+		return rd
+	}
+	const site = "http://served.invalid" // stands for the site served
+	switch base {
+	case nameFlash:
+		rd := read(xdpolicy.Flash, site+sf.path)
+		kind := crossdomain.NonMaster
+		if root {
+			kind = crossdomain.Master
+		}
+		if err == nil {
+			e.handler, err = crossdomain.NewRawHandler(sf.data, &crossdomain.HandlerOptions{Kind: kind, ModTime: sf.modTime})
+		}
+		if err == nil && root {
+			m, _ := rd.CrossDomain.MetaPolicy()
+			if m == 0 {
+				m = crossdomain.DefaultMetaPolicy(false)
+			}
+			e.meta = m.String()
+		}
+	case nameSilverlight:
+		read(xdpolicy.Silverlight, site+sf.path)
+		if err == nil {
+			e.handler, err = clientaccess.NewRawHandler(sf.data, &clientaccess.HandlerOptions{ModTime: sf.modTime})
+		}
+		if err == nil && root && f.silverlight != "" {
+			// The socket server checks it as well, and logs its warnings.
+			_, err = (&clientaccess.SocketServer{Raw: sf.data}).Reply()
+			e.socket = true
+		}
+	case nameMozilla:
+		read(xdpolicy.Mozilla, site+sf.path)
+		if err == nil {
+			e.handler, err = mozpolicy.NewRawHandler(sf.data, &mozpolicy.HandlerOptions{ModTime: sf.modTime})
+		}
+	case nameSocket:
+		if !root {
+			return nil, fmt.Errorf("%s: the Flash socket policy must be at the top of the directory", sf.source)
+		}
+		read(xdpolicy.Flash, "xmlsocket://served.invalid:843")
+		if err == nil && f.flash != "" {
+			_, err = (&crossdomain.SocketServer{Raw: sf.data}).Reply()
+			e.socket = true
+		}
+	}
+	if err != nil {
+		var d *match.Diagnostic
+		if errors.As(err, &d) {
+			return nil, fmt.Errorf("%s:%d:%d: %v", sf.source, d.Pos.Line, d.Pos.Col, d.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", sf.source, err)
+	}
+	return e, nil
+}
+
+// buildSite checks every file and builds what serves them. At the start
+// (prev nil) any rejected file is an error. On a reload a rejected file
+// keeps its version from prev, and is reported; so is a file the socket
+// servers serve that has gone.
+func buildSite(f *serveFlags, files []servedFile, prev *site, log *slog.Logger) (*site, []fileProblem, error) {
+	if f.metaPolicy != "auto" {
+		if err := checkMetaPolicy(f.metaPolicy); err != nil {
+			return nil, nil, err // before anything is logged as served
+		}
+	}
+	st := &site{files: map[string]*entry{}}
+	var problems []fileProblem
+	for _, sf := range files {
+		e, err := checkFile(f, sf)
+		if err != nil {
+			if prev == nil {
+				return nil, nil, err
+			}
+			problems = append(problems, fileProblem{sf.path, err})
+			if old := prev.files[sf.path]; old != nil {
+				st.files[sf.path] = old
+			}
+			continue
+		}
+		st.files[sf.path] = e
+	}
+	if prev != nil {
+		for p, old := range prev.files {
+			if st.files[p] == nil && old.socket {
+				problems = append(problems, fileProblem{p, fmt.Errorf("%s has gone, but a socket server serves it: it keeps serving the old version", old.source)})
+				st.files[p] = old
+			}
+		}
+	}
+	if prev == nil {
+		if f.flash != "" && st.files["/"+nameSocket] == nil {
+			return nil, nil, fmt.Errorf("-flash: no %s to serve", nameSocket)
+		}
+		if f.silverlight != "" && st.files["/"+nameSilverlight] == nil {
+			return nil, nil, fmt.Errorf("-silverlight: no %s at the top to serve", nameSilverlight)
+		}
+	}
+	mux := http.NewServeMux()
+	for _, p := range slices.Sorted(maps.Keys(st.files)) {
+		e := st.files[p]
+		changed := prev == nil || prev.files[p] == nil || !bytes.Equal(prev.files[p].data, e.data)
+		if changed && !e.socket {
+			for _, d := range e.diags {
+				log.Warn("policy file", slog.String("file", e.source), slog.String("diagnostic", d.Error()))
+			}
+		}
+		if e.handler != nil {
+			mux.Handle(p, e.handler)
+			if prev == nil {
+				log.Info("serving", slog.String("path", p), slog.String("file", e.source))
+			}
+		}
+	}
+	st.meta = f.metaPolicy
+	if st.meta == "auto" {
+		st.meta = crossdomain.PermitNone.String()
+		if root := st.files["/"+nameFlash]; root != nil {
+			st.meta = root.meta
+		}
+	}
+	st.handler = mux
+	if st.meta != "off" {
+		m, _ := crossdomain.ParseMetaPolicyHeader(st.meta)
+		st.handler = crossdomain.MetaPolicyHandler(mux, m)
+	}
+	return st, problems, nil
+}
+
 // servers is what serve runs.
 type servers struct {
-	mux         *http.ServeMux
-	handler     http.Handler
+	site        atomic.Pointer[site]
 	flash       *crossdomain.SocketServer
 	silverlight *clientaccess.SocketServer
+	handler     http.Handler
 
 	httpLn, flashLn, silverlightLn net.Listener
 }
 
-// buildServers checks every file with its runtime's reading and builds
-// the handlers and socket servers; nothing listens yet.
-func buildServers(f *serveFlags, files []servedFile, log *slog.Logger) (*servers, error) {
-	s := &servers{mux: http.NewServeMux()}
-	meta := f.metaPolicy
-	if meta != "auto" {
-		if err := checkMetaPolicy(meta); err != nil {
-			return nil, err // before anything is logged as served
+// newServers makes the servers for st; nothing listens yet.
+func newServers(f *serveFlags, st *site, log *slog.Logger) *servers {
+	s := &servers{}
+	s.site.Store(st)
+	if f.flash != "" {
+		e := st.files["/"+nameSocket]
+		s.flash = &crossdomain.SocketServer{Raw: e.data, Logger: log.With(slog.String("file", e.source))}
+	}
+	if f.silverlight != "" {
+		e := st.files["/"+nameSilverlight]
+		s.silverlight = &clientaccess.SocketServer{Raw: e.data, Logger: log.With(slog.String("file", e.source))}
+	}
+	s.handler = logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.site.Load().handler.ServeHTTP(w, r)
+	}), log)
+	return s
+}
+
+// reload checks the files found again and serves what passes; see
+// buildSite. One record says what changed.
+func (s *servers) reload(f *serveFlags, files []servedFile, log *slog.Logger) {
+	prev := s.site.Load()
+	next, problems, err := buildSite(f, files, prev, log)
+	if err != nil {
+		log.Error("reload failed: every file keeps serving as it was", slog.Any("err", err))
+		return
+	}
+	failed := map[string]bool{}
+	for _, p := range problems {
+		failed[p.path] = true
+		log.Error("reload: file rejected, its old version keeps serving", slog.String("path", p.path), slog.Any("err", p.err))
+	}
+	// The socket servers take their new file; one that fails there keeps
+	// the old one, and so does the site.
+	for _, sock := range []struct {
+		path string
+		set  func([]byte) error
+	}{{"/" + nameSocket, socketSetter(s.flash)}, {"/" + nameSilverlight, silverlightSetter(s.silverlight)}} {
+		e, old := next.files[sock.path], prev.files[sock.path]
+		if sock.set == nil || e == nil || old == nil || bytes.Equal(e.data, old.data) {
+			continue
+		}
+		if err := sock.set(e.data); err != nil {
+			failed[sock.path] = true
+			next.files[sock.path] = old
+			log.Error("reload: file rejected, its old version keeps serving", slog.String("path", sock.path), slog.Any("err", err))
 		}
 	}
-	for _, sf := range files {
-		base := path.Base(sf.path)
-		root := path.Dir(sf.path) == "/"
-		var (
-			h     http.Handler
-			err   error
-			diags []match.Diagnostic
-		)
-		// Every file is read first as the runtime that fetches it there
-		// reads it, through the runtime door.
-		read := func(rt xdpolicy.Runtime, where string) *xdpolicy.Reading {
-			loc, _ := match.ParseTarget(where)
-			rd, _ := xdpolicy.Read(rt, sf.data, xdpolicy.ReadOptions{Format: rt.Formats()[0], Location: loc, Source: sf.source})
-			diags, err = rd.Diagnostics, rd.Err
-			return rd
-		}
-		const site = "http://served.invalid" // stands for the site served
-		switch base {
-		case nameFlash:
-			rd := read(xdpolicy.Flash, site+sf.path)
-			kind := crossdomain.NonMaster
-			if root {
-				kind = crossdomain.Master
-			}
-			if err == nil {
-				h, err = crossdomain.NewRawHandler(sf.data, &crossdomain.HandlerOptions{Kind: kind, ModTime: sf.modTime})
-			}
-			if err == nil && root && meta == "auto" {
-				m, _ := rd.CrossDomain.MetaPolicy()
-				if m == 0 {
-					m = crossdomain.DefaultMetaPolicy(false)
-				}
-				meta = m.String()
-			}
-		case nameSilverlight:
-			read(xdpolicy.Silverlight, site+sf.path)
-			if err == nil {
-				h, err = clientaccess.NewRawHandler(sf.data, &clientaccess.HandlerOptions{ModTime: sf.modTime})
-			}
-			if err == nil && root && f.silverlight != "" {
-				// The server logs the file's warnings itself, with its name.
-				s.silverlight = &clientaccess.SocketServer{Raw: sf.data, Logger: log.With(slog.String("file", sf.source))}
-				_, err = s.silverlight.Reply()
-				diags = nil
-			}
-		case nameMozilla:
-			read(xdpolicy.Mozilla, site+sf.path)
-			if err == nil {
-				h, err = mozpolicy.NewRawHandler(sf.data, &mozpolicy.HandlerOptions{ModTime: sf.modTime})
-			}
-		case nameSocket:
-			if !root {
-				return nil, fmt.Errorf("%s: the Flash socket policy must be at the top of the directory", sf.source)
-			}
-			read(xdpolicy.Flash, "xmlsocket://served.invalid:843")
-			if err == nil && f.flash != "" {
-				s.flash = &crossdomain.SocketServer{Raw: sf.data, Logger: log.With(slog.String("file", sf.source))}
-				_, err = s.flash.Reply()
-				diags = nil
-			}
-		}
-		if err != nil {
-			var d *match.Diagnostic
-			if errors.As(err, &d) {
-				return nil, fmt.Errorf("%s:%d:%d: %v", sf.source, d.Pos.Line, d.Pos.Col, d.Message)
-			}
-			return nil, fmt.Errorf("%s: %w", sf.source, err)
-		}
-		for _, d := range diags {
-			log.Warn("policy file", slog.String("file", sf.source), slog.String("diagnostic", d.Error()))
-		}
-		if h != nil {
-			s.mux.Handle(sf.path, h)
-			log.Info("serving", slog.String("path", sf.path), slog.String("file", sf.source))
+	var changed, added, removed []string
+	for p, e := range next.files {
+		switch old := prev.files[p]; {
+		case old == nil:
+			added = append(added, p)
+		case !bytes.Equal(old.data, e.data):
+			changed = append(changed, p)
 		}
 	}
-	if f.flash != "" && s.flash == nil {
-		return nil, fmt.Errorf("-flash: no %s to serve", nameSocket)
-	}
-	if f.silverlight != "" && s.silverlight == nil {
-		return nil, fmt.Errorf("-silverlight: no %s at the top to serve", nameSilverlight)
-	}
-	if meta == "auto" {
-		meta = crossdomain.PermitNone.String()
-	}
-	s.handler = s.mux
-	if meta != "off" {
-		if err := checkMetaPolicy(meta); err != nil {
-			return nil, err
+	for p := range prev.files {
+		if next.files[p] == nil {
+			removed = append(removed, p)
 		}
-		m, _ := crossdomain.ParseMetaPolicyHeader(meta)
-		s.handler = crossdomain.MetaPolicyHandler(s.mux, m)
 	}
-	s.handler = logRequests(s.handler, log)
-	return s, nil
+	s.site.Store(next)
+	list := func(l []string) string { slices.Sort(l); return strings.Join(l, ",") }
+	attrs := []any{
+		slog.String("changed", list(changed)), slog.String("added", list(added)),
+		slog.String("removed", list(removed)), slog.String("failed", list(slices.Collect(maps.Keys(failed)))),
+	}
+	if prev.meta != next.meta {
+		attrs = append(attrs, slog.String("meta_policy", prev.meta+" -> "+next.meta))
+	}
+	log.Info("reloaded", attrs...)
+}
+
+func socketSetter(s *crossdomain.SocketServer) func([]byte) error {
+	if s == nil {
+		return nil
+	}
+	return s.SetRaw
+}
+
+func silverlightSetter(s *clientaccess.SocketServer) func([]byte) error {
+	if s == nil {
+		return nil
+	}
+	return s.SetRaw
 }
 
 // checkMetaPolicy checks a -meta-policy value other than auto.
@@ -362,8 +647,9 @@ func (s *servers) listen(f *serveFlags, log *slog.Logger) error {
 	return err
 }
 
-// run serves until ctx ends, then shuts everything down.
-func (s *servers) run(ctx context.Context, log *slog.Logger) int {
+// run serves until ctx ends, reloading on each hangup, then shuts
+// everything down.
+func (s *servers) run(ctx context.Context, hangups <-chan os.Signal, reload func(), log *slog.Logger) int {
 	var (
 		wg   sync.WaitGroup
 		errs = make(chan error, 3)
@@ -395,12 +681,20 @@ func (s *servers) run(ctx context.Context, log *slog.Logger) int {
 		goServe(func() error { return s.silverlight.Serve(s.silverlightLn) }, clientaccess.ErrServerClosed)
 	}
 	code := exitOK
-	select {
-	case <-ctx.Done():
-		log.Info("stopping")
-	case err := <-errs:
-		log.Error("serving failed", slog.Any("err", err))
-		code = exitUsage
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("stopping")
+			break wait
+		case err := <-errs:
+			log.Error("serving failed", slog.Any("err", err))
+			code = exitUsage
+			break wait
+		case <-hangups:
+			log.Info("reloading")
+			reload()
+		}
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
