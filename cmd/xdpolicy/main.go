@@ -123,7 +123,7 @@ type cli struct {
 }
 
 func commands() []*command {
-	return []*command{checkCommand(), lintCommand(), auditCommand(), serveCommand(), corsCommand(), proxyCommand()}
+	return []*command{checkCommand(), lintCommand(), auditCommand(), serveCommand(), bridgeCommand(), corsCommand(), proxyCommand()}
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
