@@ -12,29 +12,14 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 )
 
 // The cost of the bridge on a round trip: a 64-byte message echoed by a
 // loopback TCP server, through the bridge (BenchmarkBridgeEcho) and
 // straight over TCP (BenchmarkDirectEcho, the baseline measured in the
 // same run). The ratio of the two is the bridge's overhead.
-func benchEchoServer(b *testing.B) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
-}
+func benchEchoServer(b *testing.B) string { return fakesite.Listen(b, fakesite.Echo) }
 
 var benchMsg = []byte(strings.Repeat("x", 64))
 
@@ -57,8 +42,10 @@ func BenchmarkDirectEcho(b *testing.B) {
 	}
 }
 
-func BenchmarkBridgeEcho(b *testing.B) {
-	p, _, err := parseSocketForBench()
+// benchBridge serves a Bridge to an echo server and returns its route's
+// URL.
+func benchBridge(b *testing.B) string {
+	p, _, err := crossdomain.ParseSocket([]byte(allowApp))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -67,11 +54,16 @@ func BenchmarkBridgeEcho(b *testing.B) {
 		b.Fatal(err)
 	}
 	srv := httptest.NewServer(br)
-	defer srv.Close()
-	defer br.Close()
+	b.Cleanup(func() { br.Close(); srv.Close() })
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/game.example:9000"
+}
+
+var benchDial = &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://app.example"}}}
+
+func BenchmarkBridgeEcho(b *testing.B) {
+	url := benchBridge(b)
 	ctx := context.Background()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/game.example:9000",
-		&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://app.example"}}})
+	c, _, err := websocket.Dial(ctx, url, benchDial)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,24 +87,12 @@ func BenchmarkBridgeEcho(b *testing.B) {
 // BenchmarkBridgeConnect is a whole connection: handshake, decision,
 // dial, one echo, close.
 func BenchmarkBridgeConnect(b *testing.B) {
-	p, _, err := parseSocketForBench()
-	if err != nil {
-		b.Fatal(err)
-	}
-	br, err := New(Options{Routes: []Route{{Host: "game.example", Port: 9000, Target: benchEchoServer(b)}}, Policy: p})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(br)
-	defer srv.Close()
-	defer br.Close()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/game.example:9000"
+	url := benchBridge(b)
 	ctx := context.Background()
-	opts := &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://app.example"}}}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		c, _, err := websocket.Dial(ctx, url, opts)
+		c, _, err := websocket.Dial(ctx, url, benchDial)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -122,9 +102,4 @@ func BenchmarkBridgeConnect(b *testing.B) {
 		}
 		c.Close(websocket.StatusNormalClosure, "")
 	}
-}
-
-func parseSocketForBench() (*crossdomain.Policy, []byte, error) {
-	p, _, err := crossdomain.ParseSocket([]byte(allowApp))
-	return p, nil, err
 }

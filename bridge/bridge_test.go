@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 )
 
 const (
@@ -32,7 +33,7 @@ const (
 
 // echoServer is a loopback TCP server that echoes; with policy, it also
 // answers Flash Player's socket policy request inline.
-func echoServer(t *testing.T, policy string) string {
+func echoServer(t testing.TB, policy string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -40,17 +41,7 @@ func echoServer(t *testing.T, policy string) string {
 		ln, err = crossdomain.NewListener(ln, crossdomain.ListenerOptions{Raw: []byte(policy)})
 		require.NoError(t, err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
+	return fakesite.Serve(t, ln, fakesite.Echo)
 }
 
 // socketMaster serves policy as the socket master and returns a Dial that

@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/xdpolicy/xdpolicy/bridge"
@@ -200,13 +198,8 @@ func (c *cli) bridge(cmd *command, args []string) int {
 			done <- srv.Serve(ln)
 		}
 	}()
-	hangups := c.hangups
-	if hangups == nil {
-		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGHUP)
-		defer signal.Stop(ch)
-		hangups = ch
-	}
+	hangups, stop := c.hangupSignals()
+	defer stop()
 	code = exitOK
 wait:
 	for {

@@ -27,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
+	"github.com/xdpolicy/xdpolicy/internal/fakesite"
 )
 
 // echoTarget is a loopback TCP echo server; with policy, it also answers
@@ -39,17 +40,7 @@ func echoTarget(t *testing.T, policy string) string {
 		ln, err = crossdomain.NewListener(ln, crossdomain.ListenerOptions{Raw: []byte(policy)})
 		require.NoError(t, err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
-	return ln.Addr().String()
+	return fakesite.Serve(t, ln, fakesite.Echo)
 }
 
 // runBridge runs the bridge command until the test ends and returns its

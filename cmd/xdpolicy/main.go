@@ -271,6 +271,18 @@ func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string) ([]strin
 	}
 }
 
+// hangupSignals returns what stands for SIGHUP, the daemon commands'
+// signal to reload: c.hangups in tests, else the process's SIGHUP until
+// stop is called.
+func (c *cli) hangupSignals() (hangups <-chan os.Signal, stop func()) {
+	if c.hangups != nil {
+		return c.hangups, func() {}
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGHUP)
+	return ch, func() { signal.Stop(ch) }
+}
+
 // envName is the environment variable that stands for flag name of the
 // daemon commands: XDPOLICY_ and the name in upper case, '-' as '_'.
 func envName(name string) string {

@@ -12,14 +12,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/xdpolicy/xdpolicy"
@@ -202,13 +200,8 @@ func (c *cli) serve(cmd *command, args []string) int {
 		fmt.Fprintf(c.stderr, "xdpolicy serve: %v\n", err)
 		return exitUsage
 	}
-	hangups := c.hangups
-	if hangups == nil {
-		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGHUP)
-		defer signal.Stop(ch)
-		hangups = ch
-	}
+	hangups, stop := c.hangupSignals()
+	defer stop()
 	reload := func() {
 		found, err := find()
 		if err != nil {

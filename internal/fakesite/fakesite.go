@@ -147,8 +147,26 @@ func Listen(t testing.TB, fn func(net.Conn)) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return Serve(t, ln, fn)
+}
+
+// Serve is Listen on a listener of the test's own (a wrapped one), which
+// it closes when the test ends, with the connections still open.
+func Serve(t testing.TB, ln net.Listener, fn func(net.Conn)) string {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+	)
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -157,16 +175,28 @@ func Listen(t testing.TB, fn func(net.Conn)) string {
 			if err != nil {
 				return
 			}
+			mu.Lock()
+			conns[c] = struct{}{}
+			mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer c.Close()
+				defer func() {
+					c.Close()
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+				}()
 				fn(c)
 			}()
 		}
 	}()
 	return ln.Addr().String()
 }
+
+// Echo sends back what it reads, until the peer closes: the simplest
+// application server.
+func Echo(c net.Conn) { io.Copy(c, c) }
 
 // HostPort returns u's host:port with the scheme's default port filled
 // in, the host in lower case.
