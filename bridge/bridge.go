@@ -17,13 +17,16 @@
 // For each connection:
 //
 //   - The path names the route: /HOST:PORT, the socket as the SWF names it
-//     (Route.Path). Another path is answered 404, a request that is not a
-//     WebSocket handshake 426.
+//     (Route.Path). Another path is answered 404; a request that is not a
+//     WebSocket handshake (RFC 6455: a GET with Upgrade, Connection,
+//     Sec-WebSocket-Key and version 13) 426, before anything is decided or
+//     dialled.
 //   - The caller is the page's origin, from the Origin header the browser
 //     sends (Ruffle's SWF runs in the page, and Flash Player's caller was
 //     the SWF's own URL, of which the page's origin is all a browser
-//     tells). A handshake without a usable Origin is denied: it does not
-//     come from a page, and nothing says who the caller is.
+//     tells). A handshake without an http or https Origin is denied: it
+//     does not come from a web page ("null" is a sandboxed or local one),
+//     and nothing says who the caller is.
 //   - The decision is Flash Player's for a socket to HOST:PORT (package
 //     crossdomain has the rules): with Options.Policy, that socket policy
 //     alone, as if served on port 843 of every route's host; otherwise the
@@ -34,22 +37,25 @@
 //     10.0.0.5:9000) but judges them for the socket the caller named.
 //   - Allowed, the bridge connects to the target and the handshake
 //     completes; bytes are then piped both ways, each binary message to
-//     the target as it comes, each read from the target as one binary
-//     message back. A text message ends the connection (1003): Flash
+//     the target once it has come whole, each read from the target as one
+//     binary message back. A text message ends the connection (1003): Flash
 //     sockets carry bytes, and Ruffle sends them as binary messages.
 //   - Denied, the handshake completes and the WebSocket is closed at once
-//     with code 1008 (policy violation) and the decision's reason (clipped
-//     to the 123 bytes a close frame holds). A target that cannot be
-//     reached is closed with 1014 (bad gateway). Browsers hand a page the
-//     code and reason only of a connection that opened, which is why the
-//     handshake completes either way; nothing reaches the target unless
-//     the policy allows.
+//     with code 1008 (policy violation) and a short reason: which caller,
+//     and whether no rule admits it, no port is granted, or no policy was
+//     found. The decision's whole reason, with the files and addresses the
+//     lookup consulted, goes to the log only. A target that cannot be
+//     reached is closed with 1014 (bad gateway), a Decider that fails with
+//     1011. Browsers hand a page the code and reason only of a connection
+//     that opened, which is why the handshake completes either way;
+//     nothing reaches the target unless the policy allows.
 //
 // The limits are a socket policy server's: MaxConns connections at once
 // (the next handshake gets 503), IdleTimeout without a byte either way,
-// MaxMessageBytes per message (1009 past it). Shutdown refuses new
-// connections and waits for open ones, closing them (1001) when its
-// context ends. With a Logger, each connection logs one record: the
+// MaxMessageBytes per message (1009 past it, and nothing of that message
+// reaches the target). Shutdown refuses new connections and waits for open
+// ones, closing them (1001) when its context ends; Close closes them at
+// once, giving callers 2 s to answer the close frame. With a Logger, each connection logs one record: the
 // caller, the route, the decision and its reason, the bytes each way,
 // the close code and the time taken.
 //
@@ -62,6 +68,7 @@
 package bridge
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -69,6 +76,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,7 +151,9 @@ type Options struct {
 	// and the bytes sent to it in one message.
 	MaxMessageBytes int64
 	// Logger, when set, gets one record per connection, and one per
-	// handshake refused before deciding.
+	// request refused before deciding: at Debug level for a path with no
+	// route (404) and a request that is not a handshake (426), at Warn
+	// level when full (503).
 	Logger *slog.Logger
 }
 
@@ -157,11 +167,13 @@ type Bridge struct {
 	lookup  atomic.Pointer[lookupClient]
 	decider Decider // Options.Decider, when given
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	open    int // handshakes being decided and connections open
-	closing bool
-	done    chan struct{} // closed when closing and open reaches 0
+	mu         sync.Mutex
+	conns      map[*conn]struct{} // every connection open, being decided or piped
+	open       int                // handshakes being decided and connections open
+	closing    bool               // Shutdown or Close: no new connections
+	dropping   bool               // Close: the open ones are closed too
+	done       chan struct{}      // closed when closing and open reaches 0
+	doneClosed bool
 }
 
 // route is a Route with its target parsed once.
@@ -232,8 +244,13 @@ func orDefault[T int | int64 | time.Duration](v, def T) T {
 
 // SetPolicy replaces the socket policy connections are judged by, for
 // the connections that come next (a reload); source names it. It takes
-// the place of the lookup if the Bridge had none.
+// the place of the lookup if the Bridge had none; nil goes back to the
+// Decider or the lookup.
 func (b *Bridge) SetPolicy(p *crossdomain.Policy, source string) {
+	if p == nil {
+		b.policy.Store(nil)
+		return
+	}
 	if source == "" {
 		source = "socket policy"
 	}
@@ -312,12 +329,17 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rt == nil {
 		http.Error(w, "no route here: the bridge carries /HOST:PORT for its routes only", http.StatusNotFound)
+		b.log(r.Context(), slog.LevelDebug, "bridge refused", slog.String("remote", r.RemoteAddr),
+			slog.String("path", clip(r.URL.Path, 200)), slog.String("why", "no route"))
 		return
 	}
-	if !isUpgrade(r) {
+	if why := handshakeProblem(r); why != "" {
 		w.Header().Set("Connection", "Upgrade")
 		w.Header().Set("Upgrade", "websocket")
-		http.Error(w, "this is a WebSocket bridge to "+rt.Socket()+": connect with a WebSocket", http.StatusUpgradeRequired)
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		http.Error(w, "this is a WebSocket bridge to "+rt.Socket()+": "+why, http.StatusUpgradeRequired)
+		b.log(r.Context(), slog.LevelDebug, "bridge refused", slog.String("remote", r.RemoteAddr),
+			slog.String("route", rt.Socket()), slog.String("why", why))
 		return
 	}
 	if !b.reserve() {
@@ -328,7 +350,10 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer b.unreserve()
-	c := &conn{b: b, rt: rt, remote: r.RemoteAddr, origin: r.Header.Get("Origin"), start: start}
+	c := &conn{b: b, rt: rt, remote: r.RemoteAddr, origin: r.Header.Get("Origin"), start: start, logged: make(chan struct{})}
+	b.track(c, true)
+	defer b.track(c, false)
+	defer close(c.logged)
 	c.serve(w, r)
 }
 
@@ -342,12 +367,31 @@ func (b *Bridge) lookupPath(p string) *route {
 	return b.routes[net.JoinHostPort(host, strconv.Itoa(port))]
 }
 
-// isUpgrade reports whether r asks for a WebSocket: the rest of the
-// handshake is websocket.Accept's to check.
-func isUpgrade(r *http.Request) bool {
-	for _, v := range r.Header.Values("Upgrade") {
+// handshakeProblem says what makes r not a WebSocket handshake (RFC 6455
+// section 4.2.1), or "": checked before anything is dialled, so that only
+// a handshake websocket.Accept will complete costs a connection to the
+// target.
+func handshakeProblem(r *http.Request) string {
+	switch {
+	case r.Method != http.MethodGet:
+		return "a WebSocket handshake is a GET"
+	case !headerHas(r.Header, "Upgrade", "websocket"):
+		return "connect with a WebSocket (Upgrade: websocket)"
+	case !headerHas(r.Header, "Connection", "upgrade"):
+		return "a WebSocket handshake has Connection: Upgrade"
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		return "WebSocket version 13 only"
+	case r.Header.Get("Sec-WebSocket-Key") == "":
+		return "no Sec-WebSocket-Key"
+	}
+	return ""
+}
+
+// headerHas reports whether a comma-separated header holds token.
+func headerHas(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
 		for _, p := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(p), "websocket") {
+			if strings.EqualFold(strings.TrimSpace(p), token) {
 				return true
 			}
 		}
@@ -370,7 +414,7 @@ func (b *Bridge) unreserve() {
 	defer b.mu.Unlock()
 	b.open--
 	if b.closing && b.open == 0 {
-		close(b.done)
+		b.closeDone()
 	}
 }
 
@@ -383,64 +427,108 @@ func (b *Bridge) Open() int {
 }
 
 // Shutdown stops taking connections (a handshake then gets 503) and waits
-// for the open ones to end. When ctx ends first, it closes them with code
-// 1001 and returns ctx's error.
+// for the open ones to end. When ctx ends first, it closes them as Close
+// does and returns ctx's error.
 func (b *Bridge) Shutdown(ctx context.Context) error {
 	b.startClosing()
 	select {
 	case <-b.done:
 		return nil
 	case <-ctx.Done():
-		b.closeAll()
+		b.Close()
 		return ctx.Err()
 	}
 }
 
+// closeGrace bounds how long Close waits for callers to answer its close
+// frames before it drops their connections.
+const closeGrace = 2 * time.Second
+
 // Close stops taking connections and closes the open ones with code 1001
-// (going away). It does not wait for their close handshakes.
+// (going away): at once those being piped, as soon as it is made those
+// whose handshake is being decided. It waits for them to end, at most
+// closeGrace (2 s) for callers to answer the close frame, then drops the
+// connections of those that have not, and waits at most closeGrace again
+// (a decision still being looked up ends on its own).
 func (b *Bridge) Close() error {
-	b.startClosing()
-	b.closeAll()
+	b.mu.Lock()
+	b.closing, b.dropping = true, true
+	if b.open == 0 {
+		b.closeDone()
+	}
+	conns := make([]*conn, 0, len(b.conns))
+	var piped []*conn
+	for c := range b.conns {
+		conns = append(conns, c)
+		if c.ws != nil {
+			piped = append(piped, c)
+		}
+	}
+	b.mu.Unlock()
+	for _, c := range piped {
+		go c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
+	}
+	if waitLogged(conns, closeGrace) {
+		return nil
+	}
+	for _, c := range conns {
+		c.drop()
+	}
+	waitLogged(conns, closeGrace)
 	return nil
+}
+
+// waitLogged waits for every connection to have logged, at most d; it
+// reports whether they all did.
+func waitLogged(conns []*conn, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for _, c := range conns {
+		select {
+		case <-c.logged:
+		case <-t.C:
+			return false
+		}
+	}
+	return true
 }
 
 func (b *Bridge) startClosing() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !b.closing {
-		b.closing = true
-		if b.open == 0 {
-			close(b.done)
-		}
+	b.closing = true
+	if b.open == 0 {
+		b.closeDone()
 	}
 }
 
-func (b *Bridge) closeAll() {
-	b.mu.Lock()
-	conns := make([]*conn, 0, len(b.conns))
-	for c := range b.conns {
-		conns = append(conns, c)
-	}
-	b.mu.Unlock()
-	for _, c := range conns {
-		go c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
+// closeDone closes done once; b.mu is held.
+func (b *Bridge) closeDone() {
+	if !b.doneClosed {
+		b.doneClosed = true
+		close(b.done)
 	}
 }
 
-// track adds c to the connections Close reaches, or removes it; it
-// refuses to add one once the bridge is closing.
-func (b *Bridge) track(c *conn, on bool) bool {
+// track adds c to the open connections, or removes it.
+func (b *Bridge) track(c *conn, on bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !on {
+	if on {
+		b.conns[c] = struct{}{}
+	} else {
 		delete(b.conns, c)
-		return true
 	}
-	if b.closing {
-		return false
-	}
-	b.conns[c] = struct{}{}
-	return true
+}
+
+// accepted records c's WebSocket and target connection (nil when not
+// dialled), and reports whether Close has begun, in which case c must end
+// at once. Close reads them under the same lock.
+func (b *Bridge) accepted(c *conn, ws *websocket.Conn, tcp net.Conn) (dropping bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c.ws, c.tcp = ws, tcp
+	return b.dropping
 }
 
 func (b *Bridge) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
@@ -460,13 +548,15 @@ type conn struct {
 	decision match.Decision
 	ws       *websocket.Conn
 	tcp      net.Conn
+	raw      net.Conn // the caller's connection, under ws
 
 	in, out  atomic.Int64 // bytes caller → target, target → caller
 	lastSeen atomic.Int64 // unix nanoseconds of the last byte either way
 
 	endOnce sync.Once
 	code    websocket.StatusCode
-	why     string // how it ended, for the log
+	why     string        // how it ended, for the log
+	logged  chan struct{} // closed once the connection has ended and logged
 }
 
 // serve decides, connects, completes the handshake and pipes.
@@ -480,39 +570,46 @@ func (c *conn) serve(w http.ResponseWriter, r *http.Request) {
 		req.Origin = o
 		c.decision, decideErr = c.b.decide(ctx, req)
 	}
-	if decideErr != nil { // the handshake's request ended first
-		c.why = "caller left while deciding"
-		c.logEnd(ctx)
-		return
+	if decideErr != nil {
+		if ctx.Err() != nil { // the handshake's request ended first
+			c.why = "caller left while deciding"
+			c.logEnd(ctx)
+			return
+		}
+		c.why = "the decision failed: " + decideErr.Error()
 	}
-	if c.decision.Allowed {
+	var tcp net.Conn
+	if decideErr == nil && c.decision.Allowed {
 		dctx, cancel := context.WithTimeout(ctx, c.b.opt.DialTimeout)
-		tcp, err := c.b.opt.Dial(dctx, "tcp", c.rt.Dest())
+		var err error
+		tcp, err = c.b.opt.Dial(dctx, "tcp", c.rt.Dest())
 		cancel()
 		if err != nil {
 			c.why = "target unreachable: " + err.Error()
-		} else {
-			c.tcp = tcp
 		}
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ws, err := websocket.Accept(&hijackRecorder{w, c}, r, &websocket.AcceptOptions{
 		// The caller's origin is judged by the policy above, not by
 		// Accept's same-host rule.
 		InsecureSkipVerify: true,
 		Subprotocols:       []string{"binary"},
 	})
 	if err != nil {
-		if c.tcp != nil {
-			c.tcp.Close()
+		if tcp != nil {
+			tcp.Close()
 		}
 		c.why = "handshake failed: " + err.Error()
 		c.logEnd(ctx)
 		return
 	}
-	c.ws = ws
+	dropping := c.b.accepted(c, ws, tcp)
 	switch {
+	case dropping:
+		c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
+	case decideErr != nil:
+		c.end(CloseInternalError, "the socket policy could not be judged", c.why)
 	case !c.decision.Allowed:
-		c.end(ClosePolicy, c.decision.Reason(), "denied")
+		c.end(ClosePolicy, pageReason(c.decision), "denied")
 	case c.tcp == nil:
 		c.end(CloseTargetUnreach, "cannot reach "+c.rt.Socket(), c.why)
 	default:
@@ -521,7 +618,28 @@ func (c *conn) serve(w http.ResponseWriter, r *http.Request) {
 	c.logEnd(ctx)
 }
 
-// parseCaller reads the Origin header as the caller.
+// hijackRecorder keeps the connection websocket.Accept takes over, so
+// that drop can close it under a close handshake in progress (the
+// library's waits up to 5 s for the caller's close frame).
+type hijackRecorder struct {
+	http.ResponseWriter
+	c *conn
+}
+
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	raw, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err == nil {
+		h.c.b.mu.Lock()
+		h.c.raw = raw
+		h.c.b.mu.Unlock()
+	}
+	return raw, brw, err
+}
+
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
+// parseCaller reads the Origin header as the caller: an http or https
+// origin, as browsers send for pages on the web.
 func parseCaller(origin string) (match.Origin, error) {
 	switch origin {
 	case "":
@@ -533,18 +651,39 @@ func parseCaller(origin string) (match.Origin, error) {
 	if err != nil {
 		return match.Origin{}, fmt.Errorf("the Origin header %s is not a caller: %w", match.Quote(origin), err)
 	}
+	if o.Scheme != "http" && o.Scheme != "https" || o.Path != "" && o.Path != "/" {
+		return match.Origin{}, fmt.Errorf("the Origin header %s is not the origin of a web page", match.Quote(origin))
+	}
 	return o, nil
+}
+
+// pageReason is the reason of a denial as the page sees it, in its close
+// event: what the caller could have learnt from the policy itself, never
+// the lookup's detail (files, addresses, errors), which only the log
+// has.
+func pageReason(d match.Decision) string {
+	who := d.Request.Origin.Root()
+	switch d.Code {
+	case match.Malformed:
+		return d.Detail()
+	case match.NoCaller:
+		return "the socket policy admits no caller " + who
+	case match.NotGranted, match.RuntimeLimit, match.OutOfScope:
+		return "the socket policy does not grant port " + strconv.Itoa(d.Request.Target.Port) + " to " + who
+	case match.NotSecure:
+		return "the socket policy admits " + who + " from https pages only"
+	case match.NoPolicy, match.Rejected, match.Disabled:
+		return "no socket policy grants " + who + " this socket"
+	}
+	return "the socket policy denies " + who + " (" + d.Code.String() + ")"
 }
 
 // pipe carries bytes both ways until either side ends, the connection is
 // idle, or the bridge closes.
 func (c *conn) pipe() {
-	if !c.b.track(c, true) {
-		c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
-		return
-	}
-	defer c.b.track(c, false)
-	c.ws.SetReadLimit(c.b.opt.MaxMessageBytes)
+	// The library's limit is a backstop: toTarget stops a message one
+	// byte past MaxMessageBytes itself.
+	c.ws.SetReadLimit(c.b.opt.MaxMessageBytes + 1)
 	c.touch()
 	// ctx ends once both copies have; the WebSocket library closes a
 	// connection whose reads outlive their context.
@@ -560,9 +699,10 @@ func (c *conn) pipe() {
 	<-watched
 }
 
-// toTarget copies the caller's messages to the target.
+// toTarget copies the caller's messages to the target, each once it has
+// come whole: a message over MaxMessageBytes never reaches it in part.
 func (c *conn) toTarget(ctx context.Context) {
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, 0, min(32<<10, c.b.opt.MaxMessageBytes+1))
 	for {
 		typ, rd, err := c.ws.Reader(ctx)
 		if err != nil {
@@ -573,15 +713,19 @@ func (c *conn) toTarget(ctx context.Context) {
 			c.end(CloseUnsupported, "text message: the bridge carries bytes, send binary messages", "text message")
 			return
 		}
+		buf = buf[:0]
 		for {
-			n, rerr := rd.Read(buf)
+			if int64(len(buf)) > c.b.opt.MaxMessageBytes {
+				c.end(CloseMessageTooBig, "message over "+strconv.FormatInt(c.b.opt.MaxMessageBytes, 10)+" bytes", "message too big")
+				return
+			}
+			if len(buf) == cap(buf) {
+				buf = slices.Grow(buf, min(cap(buf), int(c.b.opt.MaxMessageBytes)+1-len(buf)))
+			}
+			n, rerr := rd.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
 			if n > 0 {
 				c.touch()
-				if _, werr := c.tcp.Write(buf[:n]); werr != nil {
-					c.end(CloseInternalError, "the connection to "+c.rt.Socket()+" failed", "target write: "+werr.Error())
-					return
-				}
-				c.in.Add(int64(n))
 			}
 			if rerr == io.EOF {
 				break
@@ -591,6 +735,11 @@ func (c *conn) toTarget(ctx context.Context) {
 				return
 			}
 		}
+		if _, werr := c.tcp.Write(buf); werr != nil {
+			c.end(CloseInternalError, "the connection to "+c.rt.Socket()+" failed", "target write: "+werr.Error())
+			return
+		}
+		c.in.Add(int64(len(buf)))
 	}
 }
 
@@ -598,7 +747,7 @@ func (c *conn) toTarget(ctx context.Context) {
 func (c *conn) endFromCaller(err error) {
 	switch code := websocket.CloseStatus(err); {
 	case errors.Is(err, websocket.ErrMessageTooBig):
-		c.end(CloseMessageTooBig, "", "message over "+strconv.FormatInt(c.b.opt.MaxMessageBytes, 10)+" bytes")
+		c.endSent(CloseMessageTooBig, "message too big")
 	case code != -1:
 		c.end(code, "", "caller closed ("+strconv.Itoa(int(code))+")")
 	default:
@@ -662,13 +811,33 @@ func (c *conn) end(code websocket.StatusCode, reason, why string) {
 		if c.tcp != nil {
 			c.tcp.Close()
 		}
-		if code == CloseMessageTooBig {
-			// The WebSocket library has already sent the close frame.
-			c.ws.CloseNow()
-			return
-		}
 		c.ws.Close(code, clipReason(reason))
 	})
+}
+
+// endSent is end for a close the WebSocket library has already sent.
+func (c *conn) endSent(code websocket.StatusCode, why string) {
+	c.endOnce.Do(func() {
+		c.code, c.why = code, why
+		if c.tcp != nil {
+			c.tcp.Close()
+		}
+		c.ws.CloseNow()
+	})
+}
+
+// drop closes both sides at once, without a close handshake; an end in
+// progress, waiting for the caller's close frame, returns.
+func (c *conn) drop() {
+	c.b.mu.Lock()
+	tcp, raw := c.tcp, c.raw
+	c.b.mu.Unlock()
+	if tcp != nil {
+		tcp.Close()
+	}
+	if raw != nil {
+		raw.Close()
+	}
 }
 
 // clipReason clips a close reason to what a close frame holds, on a

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/xdpolicy/xdpolicy/crossdomain"
 	"github.com/xdpolicy/xdpolicy/internal/fakesite"
+	"github.com/xdpolicy/xdpolicy/match"
 )
 
 const (
@@ -400,6 +402,7 @@ func TestBridgeShutdown(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
+	t.Log("open", br.Open())
 	assert.ErrorIs(t, br.Shutdown(ctx), context.DeadlineExceeded)
 	assert.Equal(t, CloseGoingAway, websocket.CloseStatus(<-read))
 	_, resp, err := dial(t, url, "http://app.example")
@@ -562,4 +565,185 @@ func FuzzParseRoute(f *testing.F) {
 			t.Fatalf("%q: path %q", s, r.Path())
 		}
 	})
+}
+
+// TestBridgeCloseAll: at shutdown every connection is closed with 1001
+// and has logged by the time Shutdown returns; a caller that never
+// answers the close frame is dropped after the grace.
+func TestBridgeCloseAll(t *testing.T) {
+	target := echoServer(t, "")
+	br, base, logs := start(t, Options{
+		Routes: []Route{{Host: "game.example", Port: 9000, Target: target}},
+		Policy: mustPolicy(t, allowAll),
+	})
+	url := base + "/game.example:9000"
+	const n = 5
+	reads := make(chan error, n)
+	for range n {
+		c, _, err := dial(t, url, "http://app.example")
+		require.NoError(t, err)
+		go func() { _, _, err := c.Read(context.Background()); reads <- err }()
+	}
+	// One caller that reads nothing, so never answers the close frame.
+	deaf, _, err := dial(t, url, "http://app.example")
+	require.NoError(t, err)
+	defer deaf.CloseNow()
+	require.Eventually(t, func() bool { return strings.Count(logs.String(), "bridge connection") == 0 && br.Open() == n+1 }, 5*time.Second, 10*time.Millisecond)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	assert.ErrorIs(t, br.Shutdown(ctx), context.DeadlineExceeded)
+	took := time.Since(begin)
+	assert.Less(t, took, 100*time.Millisecond+closeGrace+time.Second, "bounded by the grace")
+	assert.GreaterOrEqual(t, took, 100*time.Millisecond+closeGrace, "the deaf caller had the grace")
+	assert.Equal(t, n+1, strings.Count(logs.String(), "bridge connection"), "every connection logged before Shutdown returned")
+	assert.Equal(t, n+1, strings.Count(logs.String(), "close=1001 end=shutdown"))
+	for range n {
+		assert.Equal(t, CloseGoingAway, websocket.CloseStatus(<-reads))
+	}
+	assert.Equal(t, 0, br.Open())
+}
+
+// TestBridgeWholeMessages: a message over MaxMessageBytes never reaches
+// the target, not even in part.
+func TestBridgeWholeMessages(t *testing.T) {
+	var mu sync.Mutex
+	var got []byte
+	target := fakesite.Listen(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c)
+		mu.Lock()
+		got = append(got, b...)
+		mu.Unlock()
+	})
+	br, base, logs := start(t, Options{
+		Routes:          []Route{{Host: "game.example", Port: 9000, Target: target}},
+		Policy:          mustPolicy(t, allowAll),
+		MaxMessageBytes: 1024,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, size := range []int{1025, 1026, 100_000} {
+		c, _, err := dial(t, base+"/game.example:9000", "http://app.example")
+		require.NoError(t, err)
+		require.NoError(t, c.Write(ctx, websocket.MessageBinary, make([]byte, 1024))) // whole: forwarded
+		c.Write(ctx, websocket.MessageBinary, make([]byte, size))
+		_, _, err = c.Read(ctx)
+		assert.Equal(t, CloseMessageTooBig, websocket.CloseStatus(err), size)
+	}
+	require.Eventually(t, func() bool { return br.Open() == 0 }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 3*1024 }, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, logs.String(), "bytes_in=1024 bytes_out=0 close=1009")
+}
+
+type failingDecider struct{}
+
+func (failingDecider) Decide(context.Context, match.Request) (*match.Lookup, error) {
+	return nil, errors.New("the policy store is down")
+}
+
+// TestBridgeRefusals: what the page sees in odd cases, and that nothing
+// inside the network shows in a close reason.
+func TestBridgeRefusals(t *testing.T) {
+	target := echoServer(t, "")
+	var dialled atomic.Int32
+	dialCount := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if !strings.HasSuffix(addr, ":843") {
+			dialled.Add(1)
+		}
+		return socketMaster(t, "")(ctx, network, addr)
+	}
+
+	t.Run("decider fails", func(t *testing.T) {
+		_, base, logs := start(t, Options{Routes: []Route{{Host: "game.example", Port: 9000, Target: target}}, Decider: failingDecider{}})
+		c, _, err := dial(t, base+"/game.example:9000", "http://app.example")
+		require.NoError(t, err)
+		got := exchange(t, c, "x")
+		assert.Equal(t, outcome{Code: CloseInternalError, Reason: "the socket policy could not be judged"}, got)
+		require.Eventually(t, func() bool { return strings.Contains(logs.String(), "the policy store is down") }, 5*time.Second, 10*time.Millisecond)
+	})
+	t.Run("lookup detail stays in the log", func(t *testing.T) {
+		_, base, logs := start(t, Options{Routes: []Route{{Host: "game.example", Port: 9000, Target: target}}, Dial: dialCount})
+		c, _, err := dial(t, base+"/game.example:9000", "http://app.example")
+		require.NoError(t, err)
+		got := exchange(t, c, "x")
+		assert.Equal(t, outcome{Code: ClosePolicy, Reason: "no socket policy grants http://app.example this socket"}, got)
+		require.Eventually(t, func() bool { return strings.Contains(logs.String(), "decision=deny") }, 5*time.Second, 10*time.Millisecond)
+		assert.Contains(t, logs.String(), "127.0.0.1", "the log has the detail")
+	})
+	t.Run("file origin", func(t *testing.T) {
+		_, base, _ := start(t, Options{Routes: []Route{{Host: "game.example", Port: 9000, Target: target}}, Policy: mustPolicy(t, allowAll)})
+		for _, origin := range []string{"file:///x", "http://app.example/page", "ftp://app.example"} {
+			c, _, err := dial(t, base+"/game.example:9000", origin)
+			require.NoError(t, err)
+			got := exchange(t, c, "x")
+			assert.Equal(t, ClosePolicy, got.Code, origin)
+			assert.Contains(t, got.Reason, "not", origin)
+		}
+	})
+	t.Run("not a handshake: nothing dialled", func(t *testing.T) {
+		dialled.Store(0)
+		_, base, _ := start(t, Options{Routes: []Route{{Host: "game.example", Port: 9000, Target: target}}, Policy: mustPolicy(t, allowAll), Dial: dialCount})
+		httpURL := "http" + strings.TrimPrefix(base, "ws") + "/game.example:9000"
+		for _, tt := range []struct {
+			method string
+			header map[string]string
+		}{
+			{"POST", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
+			{"GET", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}},
+			{"GET", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "8", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
+			{"GET", map[string]string{"Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
+		} {
+			req, err := http.NewRequest(tt.method, httpURL, nil)
+			require.NoError(t, err)
+			req.Header.Set("Origin", "http://app.example")
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusUpgradeRequired, resp.StatusCode, tt)
+		}
+		assert.Zero(t, dialled.Load())
+	})
+}
+
+func TestPageReason(t *testing.T) {
+	req, err := match.NewRequest("https://app.example", "xmlsocket://game.example:9000")
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		code match.Code
+		want string
+	}{
+		{match.NoCaller, "the socket policy admits no caller https://app.example"},
+		{match.NotGranted, "the socket policy does not grant port 9000 to https://app.example"},
+		{match.NotSecure, "the socket policy admits https://app.example from https pages only"},
+		{match.NoPolicy, "no socket policy grants https://app.example this socket"},
+		{match.Rejected, "no socket policy grants https://app.example this socket"},
+		{match.Malformed, "detail"},
+		{match.TypeNotAllowed, "the socket policy denies https://app.example (" + match.TypeNotAllowed.String() + ")"},
+	} {
+		d := match.Deny(req, tt.code, "flash", "/etc/secret/path.xml", "detail")
+		assert.Equal(t, tt.want, pageReason(d), tt.code.String())
+	}
+}
+
+// TestBridgeSetPolicyNil: SetPolicy(nil) goes back to the lookup.
+func TestBridgeSetPolicyNil(t *testing.T) {
+	target := echoServer(t, allowApp) // answers the policy inline
+	br, base, _ := start(t, Options{
+		Routes: []Route{{Host: "game.example", Port: 9000, Target: target}},
+		Policy: mustPolicy(t, allowAll),
+		Dial:   socketMaster(t, ""),
+	})
+	try := func(origin string) websocket.StatusCode {
+		c, _, err := dial(t, base+"/game.example:9000", origin)
+		require.NoError(t, err)
+		return exchange(t, c, "x").Code
+	}
+	assert.Equal(t, websocket.StatusCode(0), try("http://other.example"))
+	br.SetPolicy(nil, "")
+	assert.Equal(t, ClosePolicy, try("http://other.example"))
+	assert.Equal(t, websocket.StatusCode(0), try("http://app.example"))
 }

@@ -127,7 +127,8 @@ func (s *SocketServer) Reply() ([]byte, error) {
 // now on, without stopping the server: a reload. p is checked as Policy
 // is; when the check fails the server goes on serving what it served, and
 // SetPolicy says why. It is safe to call while the server runs, and
-// before (when it replaces Policy and Raw).
+// before (when it replaces Policy and Raw). Once the server runs, Policy
+// and Raw keep what they held; Reply returns what is served.
 func (s *SocketServer) SetPolicy(p *Policy) error {
 	if p == nil {
 		return errors.New("clientaccess: SetPolicy(nil)")
@@ -144,11 +145,8 @@ func (s *SocketServer) SetRaw(raw []byte) error {
 }
 
 func (s *SocketServer) replace(p *Policy, raw []byte) error {
-	reply, err := checkSocketReply(p, raw, s.Logger)
-	if err != nil {
-		return err
-	}
-	return s.front.Replace(reply, func() { s.Policy, s.Raw = p, raw }, s.build)
+	return s.front.Replace(func() ([]byte, error) { return checkSocketReply(p, raw, s.Logger) },
+		func() { s.Policy, s.Raw = p, raw }, s.build)
 }
 
 // build checks the policy and makes the server; the front calls it once.

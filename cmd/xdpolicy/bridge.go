@@ -63,16 +63,18 @@ port itself (a game server that answers the policy request inline), read
 again every -lookup-ttl. Only then does it connect, and pipe binary messages
 both ways.
 
-A denied connection is closed with code 1008 and the decision's reason, which
-the page sees in its close event; a target that cannot be reached with 1014;
-a text message with 1003; a message over -max-message with 1009; an idle one
-with 1000; all at shutdown with 1001. Past -max-conns a handshake gets 503.
+A denied connection is closed with code 1008 and a short reason the page sees
+in its close event (the caller, and whether no rule admits it, no port is
+granted or no policy was found; the whole reason is logged); a target that
+cannot be reached with 1014; a text message with 1003; a message over
+-max-message with 1009 (none of it reaches the target); an idle one with 1000;
+all at shutdown with 1001. Past -max-conns a handshake gets 503.
 Each connection logs one line on standard error: the caller, the route, the
 decision and its reason, the bytes each way, the close code.
 
 On SIGHUP the -policy file is read again; a file that now fails keeps the old
 policy, and the log says why. SIGINT and SIGTERM stop it, giving connections
-5 s before closing them. Every flag may come from the environment:
+5 s to end before closing them (and callers 2 s more to answer the close). Every flag may come from the environment:
 XDPOLICY_LISTEN, XDPOLICY_ROUTE (routes separated by spaces), XDPOLICY_POLICY,
 and so on.
 
@@ -115,6 +117,8 @@ func (c *cli) readSocketPolicy(name string, log *slog.Logger) (*crossdomain.Poli
 }
 
 func (c *cli) bridge(cmd *command, args []string) int {
+	hangups, stop := c.hangupSignals() // before anything is read, as in serve
+	defer stop()
 	var f bridgeFlags
 	fs := flag.NewFlagSet("bridge", flag.ContinueOnError)
 	f.set(fs)
@@ -198,8 +202,6 @@ func (c *cli) bridge(cmd *command, args []string) int {
 			done <- srv.Serve(ln)
 		}
 	}()
-	hangups, stop := c.hangupSignals()
-	defer stop()
 	code = exitOK
 wait:
 	for {

@@ -132,6 +132,10 @@ type servedFile struct {
 }
 
 func (c *cli) serve(cmd *command, args []string) int {
+	// A SIGHUP that comes while the files are read is a reload once they
+	// are served, not the end of the process.
+	hangups, stop := c.hangupSignals()
+	defer stop()
 	var f serveFlags
 	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
 	f.set(fset)
@@ -173,7 +177,7 @@ func (c *cli) serve(cmd *command, args []string) int {
 			return found, nil
 		}
 		more, err := findFiles(f.dir, files)
-		if err != nil {
+		if err != nil && !(errors.Is(err, errNoFiles) && len(quick) > 0) {
 			return nil, err
 		}
 		for _, m := range more {
@@ -200,8 +204,6 @@ func (c *cli) serve(cmd *command, args []string) int {
 		fmt.Fprintf(c.stderr, "xdpolicy serve: %v\n", err)
 		return exitUsage
 	}
-	hangups, stop := c.hangupSignals()
-	defer stop()
 	reload := func() {
 		found, err := find()
 		if err != nil {
@@ -270,6 +272,10 @@ func splitAllow(a string) (domain, ports string) {
 	return a[:i], a[i+1:]
 }
 
+// errNoFiles is findFiles' error for a directory that holds no policy
+// file, which -allow makes good.
+var errNoFiles = errors.New("no policy files")
+
 // findFiles lists the files to serve: the known names under dir, or the
 // operands (each served at the root).
 func findFiles(dir string, operands []string) ([]servedFile, error) {
@@ -327,7 +333,7 @@ func findFiles(dir string, operands []string) ([]servedFile, error) {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s holds none of %s", dir, strings.Join(known, ", "))
+		return nil, fmt.Errorf("%s holds none of %s: %w", dir, strings.Join(known, ", "), errNoFiles)
 	}
 	return out, nil
 }
@@ -467,7 +473,6 @@ func buildSite(f *serveFlags, files []servedFile, prev *site, log *slog.Logger) 
 			return nil, nil, fmt.Errorf("-silverlight: no %s at the top to serve", nameSilverlight)
 		}
 	}
-	mux := http.NewServeMux()
 	for _, p := range slices.Sorted(maps.Keys(st.files)) {
 		e := st.files[p]
 		changed := prev == nil || prev.files[p] == nil || !bytes.Equal(prev.files[p].data, e.data)
@@ -476,11 +481,21 @@ func buildSite(f *serveFlags, files []servedFile, prev *site, log *slog.Logger) 
 				log.Warn("policy file", slog.String("file", e.source), slog.String("diagnostic", d.Error()))
 			}
 		}
+		if e.handler != nil && prev == nil {
+			log.Info("serving", slog.String("path", p), slog.String("file", e.source))
+		}
+	}
+	st.finish(f)
+	return st, problems, nil
+}
+
+// finish builds the HTTP handler of st's files, with the meta-policy
+// header -meta-policy asks for.
+func (st *site) finish(f *serveFlags) {
+	mux := http.NewServeMux()
+	for p, e := range st.files {
 		if e.handler != nil {
 			mux.Handle(p, e.handler)
-			if prev == nil {
-				log.Info("serving", slog.String("path", p), slog.String("file", e.source))
-			}
 		}
 	}
 	st.meta = f.metaPolicy
@@ -495,7 +510,6 @@ func buildSite(f *serveFlags, files []servedFile, prev *site, log *slog.Logger) 
 		m, _ := crossdomain.ParseMetaPolicyHeader(st.meta)
 		st.handler = crossdomain.MetaPolicyHandler(mux, m)
 	}
-	return st, problems, nil
 }
 
 // servers is what serve runs.
@@ -541,7 +555,8 @@ func (s *servers) reload(f *serveFlags, files []servedFile, log *slog.Logger) {
 		log.Error("reload: file rejected, its old version keeps serving", slog.String("path", p.path), slog.Any("err", p.err))
 	}
 	// The socket servers take their new file; one that fails there keeps
-	// the old one, and so does the site.
+	// the old one, and so does the site, over HTTP too.
+	reverted := false
 	for _, sock := range []struct {
 		path string
 		set  func([]byte) error
@@ -553,8 +568,12 @@ func (s *servers) reload(f *serveFlags, files []servedFile, log *slog.Logger) {
 		if err := sock.set(e.data); err != nil {
 			failed[sock.path] = true
 			next.files[sock.path] = old
+			reverted = true
 			log.Error("reload: file rejected, its old version keeps serving", slog.String("path", sock.path), slog.Any("err", err))
 		}
+	}
+	if reverted {
+		next.finish(f)
 	}
 	var changed, added, removed []string
 	for p, e := range next.files {

@@ -286,3 +286,14 @@ func TestServeSIGHUP(t *testing.T) {
 	require.NoError(t, cmd.Wait(), logs.String())
 	assert.Contains(t, logs.String(), "changed=/crossdomain.xml")
 }
+
+// -allow with a -dir that holds nothing (yet): the quick policies serve,
+// and files added later come with a reload.
+func TestServeAllowEmptyDir(t *testing.T) {
+	dir := t.TempDir()
+	addrs, hup, logs := serveInProcess(t, []string{"-http", "127.0.0.1:0", "-allow", "a.example", "-dir", dir}, nil, 1)
+	assert.True(t, flashDecide(t, addrs, "http://a.example/x.swf", "http://api.example.com/data").Allowed)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "clientaccesspolicy.xml"), []byte(servedSilverlight), 0o644))
+	hup <- syscall.SIGHUP
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "added=/clientaccesspolicy.xml") }, 5*time.Second, 10*time.Millisecond)
+}

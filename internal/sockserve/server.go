@@ -673,14 +673,19 @@ func (f *Front) Get(build func() (*Server, error)) (*Server, error) {
 	return f.core, f.err
 }
 
-// Replace makes reply, already checked, the one served: by the Server if
-// it was built, or else by calling set (which stores the policy in the
-// public type's fields) and building it now, also when an earlier build
-// failed.
-func (f *Front) Replace(reply []byte, set func(), build func() (*Server, error)) error {
+// Replace changes the reply: on a built Server, to what check returns
+// (check makes it from the new policy, and the Server keeps its reply
+// when check fails); else it calls set (which stores the new policy in
+// the public type's fields) and builds the Server now, also when an
+// earlier build failed.
+func (f *Front) Replace(check func() ([]byte, error), set func(), build func() (*Server, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.built && f.err == nil {
+		reply, err := check()
+		if err != nil {
+			return err
+		}
 		f.core.SetReply(reply)
 		return nil
 	}
