@@ -297,3 +297,45 @@ func TestServeAllowEmptyDir(t *testing.T) {
 	hup <- syscall.SIGHUP
 	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "added=/clientaccesspolicy.xml") }, 5*time.Second, 10*time.Millisecond)
 }
+
+// FuzzQuickPolicies: whatever -allow values are given, serve either
+// refuses them or builds files Flash Player's readings accept, every
+// domain in the HTTP file, every one with ports in the socket policy.
+func FuzzQuickPolicies(f *testing.F) {
+	for _, s := range []string{"*.example.com:9000-9010", "app.example.net", "https://a.example:843", "*:*", "a.example:", ":1", "a..b", "a.example:9000,9001", "*.co.uk:1"} {
+		f.Add(s, "b.example:1")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		files, err := quickPolicies([]string{a, b})
+		if err != nil {
+			return
+		}
+		withPorts := 0
+		for _, s := range []string{a, b} {
+			if _, ports := splitAllow(s); ports != "" {
+				withPorts++
+			}
+		}
+		for _, sf := range files {
+			var p *crossdomain.Policy
+			var err error
+			switch sf.path {
+			case "/crossdomain.xml":
+				p, _, err = crossdomain.Parse(sf.data)
+				if err == nil && len(p.AllowAccessFrom) != 2 {
+					t.Fatalf("%q %q: crossdomain.xml has %d entries", a, b, len(p.AllowAccessFrom))
+				}
+			case "/socketpolicy.xml":
+				p, _, err = crossdomain.ParseSocket(sf.data)
+				if err == nil && len(p.AllowAccessFrom) != withPorts {
+					t.Fatalf("%q %q: the socket policy has %d entries, want %d", a, b, len(p.AllowAccessFrom), withPorts)
+				}
+			default:
+				t.Fatalf("unexpected file %s", sf.path)
+			}
+			if err != nil {
+				t.Fatalf("%q %q: Flash Player rejects the %s built: %v\n%s", a, b, sf.path, err, sf.data)
+			}
+		}
+	})
+}
