@@ -97,6 +97,10 @@ const (
 	DefaultMaxMessageBytes = 64 << 10
 	DefaultDialTimeout     = 10 * time.Second
 	DefaultLookupTTL       = time.Minute
+	// MaxMessageBytesLimit bounds Options.MaxMessageBytes: a connection
+	// holds a message whole before it goes to the target, so the bridge's
+	// memory is up to MaxConns times MaxMessageBytes.
+	MaxMessageBytesLimit = 16 << 20
 )
 
 // The close codes the bridge sends (RFC 6455 section 7.4 and the IANA
@@ -147,8 +151,10 @@ type Options struct {
 	// IdleTimeout closes a connection that carries no byte either way for
 	// that long (default 5 min).
 	IdleTimeout time.Duration
-	// MaxMessageBytes bounds a message from the caller (default 64 KiB)
-	// and the bytes sent to it in one message.
+	// MaxMessageBytes bounds a message from the caller (default 64 KiB,
+	// at most MaxMessageBytesLimit) and the bytes sent to it in one
+	// message. A message is held whole before it goes to the target, so
+	// the bridge's memory for messages is up to MaxConns times this.
 	MaxMessageBytes int64
 	// Logger, when set, gets one record per connection, and one per
 	// request refused before deciding: at Debug level for a path with no
@@ -161,7 +167,11 @@ type Options struct {
 // targets, each only when the socket policy allows; see the package
 // documentation. Build one with New.
 type Bridge struct {
-	routes  map[string]*route // by Route.Socket
+	routes map[string]*route // by Route.Socket
+	// master maps a route host to the host its socket master (port 843)
+	// is asked at: its routes' target host, or "" when they go to
+	// different hosts, where none is asked.
+	master  map[string]string
 	opt     Options
 	policy  atomic.Pointer[staticPolicy]
 	lookup  atomic.Pointer[lookupClient]
@@ -174,6 +184,9 @@ type Bridge struct {
 	dropping   bool               // Close: the open ones are closed too
 	done       chan struct{}      // closed when closing and open reaches 0
 	doneClosed bool
+	// ctx ends at Close, and with it the decisions and dials in progress.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // route is a Route with its target parsed once.
@@ -206,8 +219,12 @@ func New(opt Options) (*Bridge, error) {
 	if opt.Dial == nil {
 		opt.Dial = (&net.Dialer{}).DialContext
 	}
+	if opt.MaxMessageBytes > MaxMessageBytesLimit {
+		return nil, fmt.Errorf("bridge: MaxMessageBytes %d is over %d: each connection holds a message whole", opt.MaxMessageBytes, int64(MaxMessageBytesLimit))
+	}
 	b := &Bridge{routes: map[string]*route{}, opt: opt, decider: opt.Decider,
-		conns: map[*conn]struct{}{}, done: make(chan struct{})}
+		conns: map[*conn]struct{}{}, done: make(chan struct{}), master: map[string]string{}}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	targetHost := map[string]string{} // route host → target host, for the 843 master
 	for _, r := range opt.Routes {
 		rr, err := ParseRoute(r.String())
@@ -228,6 +245,10 @@ func New(opt Options) (*Bridge, error) {
 				"the routes of %s go to different hosts (%s, %s), so its socket master (port 843) is nowhere; give a policy", rr.Host, prev, th)}
 		}
 		targetHost[rr.Host] = th
+		if prev, ok := b.master[rr.Host]; ok && prev != th {
+			th = ""
+		}
+		b.master[rr.Host] = th
 	}
 	if opt.Policy != nil {
 		b.SetPolicy(opt.Policy, opt.PolicySource)
@@ -308,13 +329,11 @@ func (b *Bridge) dialPolicy(ctx context.Context, network, addr string) (net.Conn
 	if r, ok := b.routes[key]; ok {
 		return b.opt.Dial(ctx, network, r.Dest())
 	}
-	if port == strconv.Itoa(crossdomain.SocketMasterPort) {
-		for _, r := range b.routes {
-			if r.Host == host {
-				th, _, _ := net.SplitHostPort(r.Dest())
-				return b.opt.Dial(ctx, network, net.JoinHostPort(th, port))
-			}
+	if th, ok := b.master[host]; ok && port == strconv.Itoa(crossdomain.SocketMasterPort) {
+		if th == "" {
+			return nil, fmt.Errorf("bridge: the routes of %s go to different hosts, so its socket master is nowhere", host)
 		}
+		return b.opt.Dial(ctx, network, net.JoinHostPort(th, port))
 	}
 	return nil, fmt.Errorf("bridge: %s is not a route's policy port", addr)
 }
@@ -451,6 +470,7 @@ const closeGrace = 2 * time.Second
 // connections of those that have not, and waits at most closeGrace again
 // (a decision still being looked up ends on its own).
 func (b *Bridge) Close() error {
+	b.cancel()
 	b.mu.Lock()
 	b.closing, b.dropping = true, true
 	if b.open == 0 {
@@ -561,7 +581,12 @@ type conn struct {
 
 // serve decides, connects, completes the handshake and pipes.
 func (c *conn) serve(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+	// The decision ends when the caller leaves or the bridge closes.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	stop := context.AfterFunc(c.b.ctx, cancel)
+	defer stop()
+
 	req := match.Request{Target: c.rt.target}
 	var decideErr error
 	if o, err := parseCaller(c.origin); err != nil {
@@ -570,23 +595,16 @@ func (c *conn) serve(w http.ResponseWriter, r *http.Request) {
 		req.Origin = o
 		c.decision, decideErr = c.b.decide(ctx, req)
 	}
-	if decideErr != nil {
-		if ctx.Err() != nil { // the handshake's request ended first
-			c.why = "caller left while deciding"
-			c.logEnd(ctx)
-			return
-		}
-		c.why = "the decision failed: " + decideErr.Error()
-	}
-	var tcp net.Conn
-	if decideErr == nil && c.decision.Allowed {
-		dctx, cancel := context.WithTimeout(ctx, c.b.opt.DialTimeout)
-		var err error
-		tcp, err = c.b.opt.Dial(dctx, "tcp", c.rt.Dest())
-		cancel()
-		if err != nil {
-			c.why = "target unreachable: " + err.Error()
-		}
+	switch {
+	case c.b.ctx.Err() != nil:
+		http.Error(w, "the bridge is shutting down", http.StatusServiceUnavailable)
+		c.why = "shutdown while deciding"
+		c.logEnd(r.Context())
+		return
+	case decideErr != nil && r.Context().Err() != nil:
+		c.why = "caller left while deciding"
+		c.logEnd(r.Context())
+		return
 	}
 	ws, err := websocket.Accept(&hijackRecorder{w, c}, r, &websocket.AcceptOptions{
 		// The caller's origin is judged by the policy above, not by
@@ -595,27 +613,39 @@ func (c *conn) serve(w http.ResponseWriter, r *http.Request) {
 		Subprotocols:       []string{"binary"},
 	})
 	if err != nil {
-		if tcp != nil {
-			tcp.Close()
-		}
 		c.why = "handshake failed: " + err.Error()
-		c.logEnd(ctx)
+		c.logEnd(r.Context())
 		return
+	}
+	// Only now, with a whole handshake and an allow, is the target
+	// dialled.
+	var tcp net.Conn
+	var failed string // why the connection cannot go on, for the log
+	switch {
+	case decideErr != nil:
+		failed = "the decision failed: " + decideErr.Error()
+	case c.decision.Allowed:
+		dctx, cancel := context.WithTimeout(ctx, c.b.opt.DialTimeout)
+		tcp, err = c.b.opt.Dial(dctx, "tcp", c.rt.Dest())
+		cancel()
+		if err != nil {
+			failed = "target unreachable: " + err.Error()
+		}
 	}
 	dropping := c.b.accepted(c, ws, tcp)
 	switch {
 	case dropping:
 		c.end(CloseGoingAway, "the bridge is shutting down", "shutdown")
 	case decideErr != nil:
-		c.end(CloseInternalError, "the socket policy could not be judged", c.why)
+		c.end(CloseInternalError, "the socket policy could not be judged", failed)
 	case !c.decision.Allowed:
 		c.end(ClosePolicy, pageReason(c.decision), "denied")
-	case c.tcp == nil:
-		c.end(CloseTargetUnreach, "cannot reach "+c.rt.Socket(), c.why)
+	case tcp == nil:
+		c.end(CloseTargetUnreach, "cannot reach "+c.rt.Socket(), failed)
 	default:
 		c.pipe()
 	}
-	c.logEnd(ctx)
+	c.logEnd(r.Context())
 }
 
 // hijackRecorder keeps the connection websocket.Accept takes over, so

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -693,6 +694,9 @@ func TestBridgeRefusals(t *testing.T) {
 			{"GET", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}},
 			{"GET", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "8", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
 			{"GET", map[string]string{"Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}},
+			// Past the quick checks, refused by the library's handshake:
+			// still nothing dialled.
+			{"GET", map[string]string{"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "short"}},
 		} {
 			req, err := http.NewRequest(tt.method, httpURL, nil)
 			require.NoError(t, err)
@@ -703,7 +707,11 @@ func TestBridgeRefusals(t *testing.T) {
 			resp, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			resp.Body.Close()
-			assert.Equal(t, http.StatusUpgradeRequired, resp.StatusCode, tt)
+			if tt.header["Sec-WebSocket-Key"] == "short" {
+				assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			} else {
+				assert.Equal(t, http.StatusUpgradeRequired, resp.StatusCode, tt)
+			}
 		}
 		assert.Zero(t, dialled.Load())
 	})
@@ -746,4 +754,73 @@ func TestBridgeSetPolicyNil(t *testing.T) {
 	br.SetPolicy(nil, "")
 	assert.Equal(t, ClosePolicy, try("http://other.example"))
 	assert.Equal(t, websocket.StatusCode(0), try("http://app.example"))
+}
+
+// blockingDecider decides nothing until its context ends.
+type blockingDecider struct{ asked chan struct{} }
+
+func (d blockingDecider) Decide(ctx context.Context, _ match.Request) (*match.Lookup, error) {
+	d.asked <- struct{}{}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// Close ends the decisions in progress: their handshakes get 503 and
+// their records are logged before Close returns; nothing is dialled.
+func TestBridgeCloseWhileDeciding(t *testing.T) {
+	var dialled atomic.Int32
+	d := blockingDecider{asked: make(chan struct{}, 1)}
+	br, base, logs := start(t, Options{
+		Routes:  []Route{{Host: "game.example", Port: 9000, Target: "127.0.0.1:1"}},
+		Decider: d,
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dialled.Add(1)
+			return nil, errors.New("no")
+		},
+	})
+	errc := make(chan error, 1)
+	var resp *http.Response
+	go func() {
+		var err error
+		_, resp, err = dial(t, base+"/game.example:9000", "http://app.example")
+		errc <- err
+	}()
+	<-d.asked
+	begin := time.Now()
+	require.NoError(t, br.Close())
+	assert.Less(t, time.Since(begin), closeGrace, "Close does not wait out the decision")
+	assert.Contains(t, logs.String(), `end="shutdown while deciding"`)
+	require.Error(t, <-errc)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Zero(t, dialled.Load())
+}
+
+// A host whose routes go to different hosts has no socket master: with
+// the lookup (after SetPolicy(nil)), its port 843 is asked nowhere.
+func TestBridgeSplitHostNoMaster(t *testing.T) {
+	var asked sync.Map
+	plain := echoServer(t, "")
+	br, base, _ := start(t, Options{
+		Routes: []Route{{Host: "game.example", Port: 9000, Target: plain}, {Host: "game.example", Port: 9001, Target: "localhost:1"}},
+		Policy: mustPolicy(t, allowAll),
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			asked.Store(addr, true)
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	})
+	br.SetPolicy(nil, "")
+	c, _, err := dial(t, base+"/game.example:9000", "http://app.example")
+	require.NoError(t, err)
+	assert.Equal(t, ClosePolicy, exchange(t, c, "x").Code)
+	asked.Range(func(k, _ any) bool {
+		assert.False(t, strings.HasSuffix(k.(string), ":843"), "asked %s", k)
+		return true
+	})
+}
+
+func TestNewMaxMessage(t *testing.T) {
+	_, err := New(Options{Routes: []Route{{Host: "a.example", Port: 1}}, MaxMessageBytes: math.MaxInt64})
+	assert.ErrorContains(t, err, "MaxMessageBytes")
+	_, err = New(Options{Routes: []Route{{Host: "a.example", Port: 1}}, MaxMessageBytes: MaxMessageBytesLimit})
+	assert.NoError(t, err)
 }

@@ -145,8 +145,14 @@ func (s *SocketServer) SetRaw(raw []byte) error {
 }
 
 func (s *SocketServer) replace(p *Policy, raw []byte) error {
-	return s.front.Replace(func() ([]byte, error) { return checkSocketReply(p, raw, s.Logger) },
-		func() { s.Policy, s.Raw = p, raw }, s.build)
+	check := func(quiet bool) ([]byte, error) {
+		logger := s.Logger
+		if quiet {
+			logger = nil
+		}
+		return checkSocketReply(p, raw, logger)
+	}
+	return s.front.Replace(check, func() { s.Policy, s.Raw = p, raw }, s.build)
 }
 
 // build checks the policy and makes the server; the front calls it once.

@@ -278,3 +278,19 @@ func TestSocketServerSetRaw(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, b+"\x00", string(reply))
 }
+
+// A rejected policy given to a server not yet started changes nothing:
+// it starts with the policy it had.
+func TestSocketServerSetRawBeforeStart(t *testing.T) {
+	a := `<cross-domain-policy><allow-access-from domain="a.example" to-ports="9000"/></cross-domain-policy>`
+	var logs syncBuffer
+	s := &SocketServer{Raw: []byte(a), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	require.Error(t, s.SetRaw([]byte("<nope")))
+	addr := serveSocket(t, s)
+	assert.Equal(t, a+"\x00", string(dialExchange(t, addr, PolicyRequest)))
+
+	// Its warnings are logged once.
+	fresh := &SocketServer{Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	require.NoError(t, fresh.SetRaw([]byte(`<cross-domain-policy><allow-access-from domain="b.example" to-ports="9000" flashfoo="x"/></cross-domain-policy>`)))
+	assert.Equal(t, 1, strings.Count(logs.String(), "flashfoo"), logs.String())
+}

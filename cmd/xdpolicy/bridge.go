@@ -33,7 +33,7 @@ func (f *bridgeFlags) set(fs *flag.FlagSet) {
 	fs.StringVar(&f.key, "key", "", "the certificate's private key (PEM)")
 	fs.IntVar(&f.maxConns, "max-conns", bridge.DefaultMaxConns, "connections open at once; past it a handshake gets 503")
 	fs.DurationVar(&f.idle, "idle", bridge.DefaultIdleTimeout, "close a connection that carries no byte either way for this long")
-	fs.Int64Var(&f.maxMessage, "max-message", bridge.DefaultMaxMessageBytes, "the largest message in bytes")
+	fs.Int64Var(&f.maxMessage, "max-message", bridge.DefaultMaxMessageBytes, "the largest message in bytes (at most 16 MiB); each is held whole before it goes\non, so the bridge may hold -max-conns times this")
 	fs.DurationVar(&f.dialTimeout, "dial-timeout", bridge.DefaultDialTimeout, "how long to try to reach a target")
 	fs.DurationVar(&f.ttl, "lookup-ttl", bridge.DefaultLookupTTL, "without -policy, how long the targets' policy files are kept before they are\nread again")
 }
@@ -73,8 +73,9 @@ Each connection logs one line on standard error: the caller, the route, the
 decision and its reason, the bytes each way, the close code.
 
 On SIGHUP the -policy file is read again; a file that now fails keeps the old
-policy, and the log says why. SIGINT and SIGTERM stop it, giving connections
-5 s to end before closing them (and callers 2 s more to answer the close). Every flag may come from the environment:
+policy, and the log says why. SIGINT and SIGTERM stop it: connections have 5 s
+to end, then are closed (callers have 2 s to answer, connections still being
+decided 2 s more). Every flag may come from the environment:
 XDPOLICY_LISTEN, XDPOLICY_ROUTE (routes separated by spaces), XDPOLICY_POLICY,
 and so on.
 

@@ -673,19 +673,21 @@ func (f *Front) Get(build func() (*Server, error)) (*Server, error) {
 	return f.core, f.err
 }
 
-// Replace changes the reply: on a built Server, to what check returns
-// (check makes it from the new policy, and the Server keeps its reply
-// when check fails); else it calls set (which stores the new policy in
-// the public type's fields) and builds the Server now, also when an
-// earlier build failed.
-func (f *Front) Replace(check func() ([]byte, error), set func(), build func() (*Server, error)) error {
+// Replace changes the reply to what check makes of the new policy; when
+// check fails nothing changes. A built Server serves the new reply from
+// then on. Otherwise set stores the new policy in the public type's fields
+// and the Server is built now, also when an earlier build failed; quiet
+// asks check not to log the policy's warnings then, since building logs
+// them.
+func (f *Front) Replace(check func(quiet bool) ([]byte, error), set func(), build func() (*Server, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.built && f.err == nil {
-		reply, err := check()
-		if err != nil {
-			return err
-		}
+	running := f.built && f.err == nil
+	reply, err := check(!running)
+	if err != nil {
+		return err
+	}
+	if running {
 		f.core.SetReply(reply)
 		return nil
 	}
