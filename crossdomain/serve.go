@@ -207,14 +207,8 @@ func (s *SocketServer) SetRaw(raw []byte) error {
 }
 
 func (s *SocketServer) replace(p *Policy, raw []byte) error {
-	check := func(quiet bool) ([]byte, error) {
-		logger := s.Logger
-		if quiet {
-			logger = nil
-		}
-		return socketReply(p, raw, logger)
-	}
-	return s.front.Replace(check, func() { s.Policy, s.Raw = p, raw }, s.build)
+	check := func(logger *slog.Logger) ([]byte, error) { return socketReply(p, raw, logger) }
+	return s.front.Replace(check, s.Logger, func() { s.Policy, s.Raw = p, raw }, s.build)
 }
 
 // build checks the policy and makes the server; the front calls it once.

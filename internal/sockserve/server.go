@@ -675,15 +675,17 @@ func (f *Front) Get(build func() (*Server, error)) (*Server, error) {
 
 // Replace changes the reply to what check makes of the new policy; when
 // check fails nothing changes. A built Server serves the new reply from
-// then on. Otherwise set stores the new policy in the public type's fields
-// and the Server is built now, also when an earlier build failed; quiet
-// asks check not to log the policy's warnings then, since building logs
-// them.
-func (f *Front) Replace(check func(quiet bool) ([]byte, error), set func(), build func() (*Server, error)) error {
+// then on, and check logs the policy's warnings to logger. Otherwise set
+// stores the new policy in the public type's fields and the Server is
+// built now (also when an earlier build failed), which logs them.
+func (f *Front) Replace(check func(*slog.Logger) ([]byte, error), logger *slog.Logger, set func(), build func() (*Server, error)) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	running := f.built && f.err == nil
-	reply, err := check(!running)
+	if !running {
+		logger = nil
+	}
+	reply, err := check(logger)
 	if err != nil {
 		return err
 	}
