@@ -35,8 +35,8 @@
 //     port itself. The bridge asks them at the target's address (a route
 //     game.example:9000=10.0.0.5:9000 asks 10.0.0.5:843, then
 //     10.0.0.5:9000) but judges them for the socket the caller named.
-//   - Allowed, the bridge connects to the target and the handshake
-//     completes; bytes are then piped both ways, each binary message to
+//   - Allowed, the handshake completes and the bridge connects to the
+//     target; bytes are then piped both ways, each binary message to
 //     the target once it has come whole, each read from the target as one
 //     binary message back. A text message ends the connection (1003): Flash
 //     sockets carry bytes, and Ruffle sends them as binary messages.
@@ -171,19 +171,16 @@ type Bridge struct {
 	// master maps a route host to the host its socket master (port 843)
 	// is asked at: its routes' target host, or "" when they go to
 	// different hosts, where none is asked.
-	master  map[string]string
-	opt     Options
-	policy  atomic.Pointer[staticPolicy]
-	lookup  atomic.Pointer[lookupClient]
-	decider Decider // Options.Decider, when given
+	master map[string]string
+	opt    Options
+	policy atomic.Pointer[match.Policy] // Options.Policy or SetPolicy's, compiled
+	lookup atomic.Pointer[lookupClient]
 
-	mu         sync.Mutex
-	conns      map[*conn]struct{} // every connection open, being decided or piped
-	open       int                // handshakes being decided and connections open
-	closing    bool               // Shutdown or Close: no new connections
-	dropping   bool               // Close: the open ones are closed too
-	done       chan struct{}      // closed when closing and open reaches 0
-	doneClosed bool
+	mu       sync.Mutex
+	conns    map[*conn]struct{} // every connection open, being decided or piped
+	closing  bool               // Shutdown or Close: no new connections
+	dropping bool               // Close: the open ones are closed too
+	done     chan struct{}      // closed when closing and no connection is open
 	// ctx ends at Close, and with it the decisions and dials in progress.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -193,11 +190,6 @@ type Bridge struct {
 type route struct {
 	Route
 	target match.Target
-}
-
-// staticPolicy is Options.Policy compiled.
-type staticPolicy struct {
-	compiled *match.Policy
 }
 
 // lookupClient is the default lookup, and when it was made.
@@ -222,10 +214,9 @@ func New(opt Options) (*Bridge, error) {
 	if opt.MaxMessageBytes > MaxMessageBytesLimit {
 		return nil, fmt.Errorf("bridge: MaxMessageBytes %d is over %d: each connection holds a message whole", opt.MaxMessageBytes, int64(MaxMessageBytesLimit))
 	}
-	b := &Bridge{routes: map[string]*route{}, opt: opt, decider: opt.Decider,
+	b := &Bridge{routes: map[string]*route{}, opt: opt,
 		conns: map[*conn]struct{}{}, done: make(chan struct{}), master: map[string]string{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	targetHost := map[string]string{} // route host → target host, for the 843 master
 	for _, r := range opt.Routes {
 		rr, err := ParseRoute(r.String())
 		if err != nil {
@@ -240,13 +231,12 @@ func New(opt Options) (*Bridge, error) {
 		}
 		b.routes[rr.Socket()] = &route{Route: rr, target: t}
 		th, _, _ := net.SplitHostPort(rr.Dest())
-		if prev, ok := targetHost[rr.Host]; ok && prev != th && opt.Policy == nil && opt.Decider == nil {
-			return nil, &RouteError{Route: r.String(), Err: fmt.Errorf(
-				"the routes of %s go to different hosts (%s, %s), so its socket master (port 843) is nowhere; give a policy", rr.Host, prev, th)}
-		}
-		targetHost[rr.Host] = th
 		if prev, ok := b.master[rr.Host]; ok && prev != th {
-			th = ""
+			if opt.Policy == nil && opt.Decider == nil {
+				return nil, &RouteError{Route: r.String(), Err: fmt.Errorf(
+					"the routes of %s go to different hosts (%s, %s), so its socket master (port 843) is nowhere; give a policy", rr.Host, prev, th)}
+			}
+			th = "" // no master: with the lookup (SetPolicy(nil)), none is asked
 		}
 		b.master[rr.Host] = th
 	}
@@ -275,8 +265,7 @@ func (b *Bridge) SetPolicy(p *crossdomain.Policy, source string) {
 	if source == "" {
 		source = "socket policy"
 	}
-	compiled := p.Compile(crossdomain.CompileOptions{Source: source, Kind: crossdomain.SocketMaster})
-	b.policy.Store(&staticPolicy{compiled: compiled})
+	b.policy.Store(p.Compile(crossdomain.CompileOptions{Source: source, Kind: crossdomain.SocketMaster}))
 }
 
 // decide answers req: with the policy, the given Decider, or the lookup.
@@ -284,10 +273,10 @@ func (b *Bridge) decide(ctx context.Context, req match.Request) (match.Decision,
 	if d, bad := match.Refuse(req, "flash"); bad {
 		return d, nil
 	}
-	if sp := b.policy.Load(); sp != nil {
-		return sp.compiled.Decide(req), nil
+	if p := b.policy.Load(); p != nil {
+		return p.Decide(req), nil
 	}
-	d := b.decider
+	d := b.opt.Decider
 	if d == nil {
 		d = b.client()
 	}
@@ -342,10 +331,7 @@ func (b *Bridge) dialPolicy(ctx context.Context, network, addr string) (net.Conn
 // documentation.
 func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rt := b.routes[strings.TrimPrefix(r.URL.Path, "/")]
-	if rt == nil {
-		rt = b.lookupPath(r.URL.Path)
-	}
+	rt := b.lookupPath(r.URL.Path)
 	if rt == nil {
 		http.Error(w, "no route here: the bridge carries /HOST:PORT for its routes only", http.StatusNotFound)
 		b.log(r.Context(), slog.LevelDebug, "bridge refused", slog.String("remote", r.RemoteAddr),
@@ -361,23 +347,21 @@ func (b *Bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("route", rt.Socket()), slog.String("why", why))
 		return
 	}
-	if !b.reserve() {
+	c := &conn{b: b, rt: rt, remote: r.RemoteAddr, origin: r.Header.Get("Origin"), start: start, logged: make(chan struct{})}
+	if !b.reserve(c) {
 		w.Header().Set("Retry-After", "5")
 		http.Error(w, "the bridge is full or shutting down", http.StatusServiceUnavailable)
 		b.log(r.Context(), slog.LevelWarn, "bridge refused", slog.String("remote", r.RemoteAddr),
 			slog.String("route", rt.Socket()), slog.String("why", "full or shutting down"))
 		return
 	}
-	defer b.unreserve()
-	c := &conn{b: b, rt: rt, remote: r.RemoteAddr, origin: r.Header.Get("Origin"), start: start, logged: make(chan struct{})}
-	b.track(c, true)
-	defer b.track(c, false)
+	defer b.release(c)
 	defer close(c.logged)
 	c.serve(w, r)
 }
 
-// lookupPath finds the route of a path whose host is written in another
-// form than the route's (upper case, Unicode).
+// lookupPath finds the route of a path, its host read as ParseRoute reads
+// it (upper case and Unicode forms are the same host).
 func (b *Bridge) lookupPath(p string) *route {
 	host, port, err := splitHostPort(strings.TrimPrefix(p, "/"))
 	if err != nil {
@@ -386,10 +370,10 @@ func (b *Bridge) lookupPath(p string) *route {
 	return b.routes[net.JoinHostPort(host, strconv.Itoa(port))]
 }
 
-// handshakeProblem says what makes r not a WebSocket handshake (RFC 6455
-// section 4.2.1), or "": checked before anything is dialled, so that only
-// a handshake websocket.Accept will complete costs a connection to the
-// target.
+// handshakeProblem says what makes r plainly not a WebSocket handshake
+// (RFC 6455 section 4.2.1), or "": checked before the decision, whose
+// lookup opens connections to the target's policy ports. websocket.Accept
+// checks the rest; the target itself is dialled only after it.
 func handshakeProblem(r *http.Request) string {
 	switch {
 	case r.Method != http.MethodGet:
@@ -418,23 +402,24 @@ func headerHas(h http.Header, name, token string) bool {
 	return false
 }
 
-func (b *Bridge) reserve() bool {
+// reserve adds c to the open connections, unless the bridge is full or
+// closing.
+func (b *Bridge) reserve(c *conn) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closing || b.open >= b.opt.MaxConns {
+	if b.closing || len(b.conns) >= b.opt.MaxConns {
 		return false
 	}
-	b.open++
+	b.conns[c] = struct{}{}
 	return true
 }
 
-func (b *Bridge) unreserve() {
+// release removes c from the open connections.
+func (b *Bridge) release(c *conn) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.open--
-	if b.closing && b.open == 0 {
-		b.closeDone()
-	}
+	delete(b.conns, c)
+	b.closeDoneIfIdle()
 }
 
 // Open returns the number of connections open, handshakes being decided
@@ -442,7 +427,7 @@ func (b *Bridge) unreserve() {
 func (b *Bridge) Open() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.open
+	return len(b.conns)
 }
 
 // Shutdown stops taking connections (a handshake then gets 503) and waits
@@ -473,9 +458,7 @@ func (b *Bridge) Close() error {
 	b.cancel()
 	b.mu.Lock()
 	b.closing, b.dropping = true, true
-	if b.open == 0 {
-		b.closeDone()
-	}
+	b.closeDoneIfIdle()
 	conns := make([]*conn, 0, len(b.conns))
 	var piped []*conn
 	for c := range b.conns {
@@ -517,27 +500,19 @@ func (b *Bridge) startClosing() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closing = true
-	if b.open == 0 {
-		b.closeDone()
-	}
+	b.closeDoneIfIdle()
 }
 
-// closeDone closes done once; b.mu is held.
-func (b *Bridge) closeDone() {
-	if !b.doneClosed {
-		b.doneClosed = true
+// closeDoneIfIdle closes done when the bridge is closing and no
+// connection is open, once; b.mu is held.
+func (b *Bridge) closeDoneIfIdle() {
+	if !b.closing || len(b.conns) > 0 {
+		return
+	}
+	select {
+	case <-b.done:
+	default:
 		close(b.done)
-	}
-}
-
-// track adds c to the open connections, or removes it.
-func (b *Bridge) track(c *conn, on bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if on {
-		b.conns[c] = struct{}{}
-	} else {
-		delete(b.conns, c)
 	}
 }
 
@@ -776,8 +751,8 @@ func (c *conn) toTarget(ctx context.Context) {
 // endFromCaller ends the connection after the caller's side failed.
 func (c *conn) endFromCaller(err error) {
 	switch code := websocket.CloseStatus(err); {
-	case errors.Is(err, websocket.ErrMessageTooBig):
-		c.endSent(CloseMessageTooBig, "message too big")
+	case errors.Is(err, websocket.ErrMessageTooBig): // a backstop: toTarget stops first
+		c.end(CloseMessageTooBig, "", "message too big") // the library has sent the close
 	case code != -1:
 		c.end(code, "", "caller closed ("+strconv.Itoa(int(code))+")")
 	default:
@@ -841,18 +816,7 @@ func (c *conn) end(code websocket.StatusCode, reason, why string) {
 		if c.tcp != nil {
 			c.tcp.Close()
 		}
-		c.ws.Close(code, clipReason(reason))
-	})
-}
-
-// endSent is end for a close the WebSocket library has already sent.
-func (c *conn) endSent(code websocket.StatusCode, why string) {
-	c.endOnce.Do(func() {
-		c.code, c.why = code, why
-		if c.tcp != nil {
-			c.tcp.Close()
-		}
-		c.ws.CloseNow()
+		c.ws.Close(code, clip(reason, maxCloseReasonBytes))
 	})
 }
 
@@ -870,25 +834,18 @@ func (c *conn) drop() {
 	}
 }
 
-// clipReason clips a close reason to what a close frame holds, on a
-// character boundary.
-func clipReason(s string) string {
-	if len(s) <= maxCloseReasonBytes {
-		return s
-	}
-	cut := maxCloseReasonBytes - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-// clip clips s, a header the caller sent, to n bytes for a log.
+// clip clips s to at most n bytes on a character boundary, marking the
+// cut with "…": a close reason to what a close frame holds, a header the
+// caller sent for a log.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // logEnd logs the connection's one record.

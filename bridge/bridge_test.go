@@ -538,12 +538,12 @@ func TestParseRoute(t *testing.T) {
 
 func TestClipReason(t *testing.T) {
 	long := strings.Repeat("é", 100) // 200 bytes
-	got := clipReason(long)
+	got := clip(long, maxCloseReasonBytes)
 	assert.LessOrEqual(t, len(got), maxCloseReasonBytes)
 	assert.True(t, strings.HasSuffix(got, "…"))
 	assert.True(t, strings.HasPrefix(long, strings.TrimSuffix(got, "…")))
-	assert.Equal(t, "short", clipReason("short"))
-	assert.Equal(t, strings.Repeat("a", 123), clipReason(strings.Repeat("a", 123)))
+	assert.Equal(t, "short", clip("short", maxCloseReasonBytes))
+	assert.Equal(t, strings.Repeat("a", 123), clip(strings.Repeat("a", 123), maxCloseReasonBytes))
 }
 
 func FuzzParseRoute(f *testing.F) {
