@@ -139,6 +139,8 @@ func (c *cli) bridge(cmd *command, args []string) int {
 		return c.usageError(cmd, "-route: give at least one socket to carry, HOST:PORT=TARGET")
 	case (f.cert == "") != (f.key == ""):
 		return c.usageError(cmd, "-cert and -key go together")
+	case f.maxMessage > bridge.MaxMessageBytesLimit:
+		return c.usageError(cmd, "-max-message %d: at most %d (16 MiB); each message is held whole", f.maxMessage, bridge.MaxMessageBytesLimit)
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
 	opt := bridge.Options{

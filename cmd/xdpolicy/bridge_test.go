@@ -198,6 +198,7 @@ func TestBridgeCommandErrors(t *testing.T) {
 		{[]string{"-listen", busy.Addr().String(), "-route", "a.example:1"}, nil, "-listen:"},
 		{[]string{"-route", "a.example:1"}, map[string]string{"XDPOLICY_LISTEN": ":0", "XDPOLICY_IDLE": "soon"}, "environment XDPOLICY_IDLE"},
 		{[]string{"-listen", ":0", "-route", "a.example:1", "extra"}, nil, `unexpected argument "extra"`},
+		{[]string{"-listen", ":0", "-route", "a.example:1", "-max-message", "99999999"}, nil, "-max-message 99999999: at most 16777216"},
 	} {
 		var errb bytes.Buffer
 		c := &cli{ctx: context.Background(), stdout: io.Discard, stderr: &errb,

@@ -278,23 +278,31 @@ const maxInput = xmldoc.DefaultMaxBytes
 // readInput reads a FILE operand ("-" is standard input), at most one byte
 // over the limit so that the reader can reject an oversized file.
 func (c *cli) readInput(name string) ([]byte, error) {
-	var r io.Reader
-	if name == "-" {
-		r = c.stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.IsDir() {
-			return nil, fmt.Errorf("%s is a directory; name a policy file", name)
-		}
-		r = f
+	if name != "-" {
+		return readFileBounded(name)
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	b, err := io.ReadAll(io.LimitReader(c.stdin, maxInput+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", displayName(name), err)
+	}
+	return b, nil
+}
+
+// readFileBounded reads at most maxInput+1 bytes of the file name (one
+// more than any reader accepts, so that an oversized file is rejected,
+// not cut).
+func readFileBounded(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory; name a policy file", name)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	return b, nil
 }

@@ -294,11 +294,15 @@ func envName(name string) string {
 // repeatable flag takes the variable's whitespace-separated words, one
 // each. It reports a bad value as a usage error and returns false.
 func (c *cli) applyEnv(cmd *command, fs *flag.FlagSet) (int, bool) {
+	lookup := c.lookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var bad error
 	fs.VisitAll(func(f *flag.Flag) {
-		v, ok := c.lookupEnv(envName(f.Name))
+		v, ok := lookup(envName(f.Name))
 		if bad != nil || given[f.Name] || !ok {
 			return
 		}

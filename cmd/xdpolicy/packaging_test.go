@@ -42,18 +42,10 @@ func checkCommandLine(t *testing.T, cl commandLine) {
 		if cmd.name != cl.args[0] {
 			continue
 		}
-		fs := cmd.flags(&cli{})
-		fs.SetOutput(io.Discard)
-		args := cl.args[1:]
-		for len(args) > 0 { // flags and operands mix, as parseFlags allows
-			if err := fs.Parse(args); err != nil {
-				t.Errorf("%s: xdpolicy %s: %v", cl.where, strings.Join(cl.args, " "), err)
-				return
-			}
-			args = fs.Args()
-			if len(args) > 0 {
-				args = args[1:]
-			}
+		var stderr strings.Builder
+		c := &cli{stdout: io.Discard, stderr: &stderr}
+		if _, _, ok := c.parseFlags(cmd, cmd.flags(c), cl.args[1:]); !ok {
+			t.Errorf("%s: xdpolicy %s: %s", cl.where, strings.Join(cl.args, " "), stderr.String())
 		}
 		return
 	}

@@ -281,7 +281,7 @@ var errNoFiles = errors.New("no policy files")
 func findFiles(dir string, operands []string) ([]servedFile, error) {
 	known := []string{nameFlash, nameSilverlight, nameMozilla, nameSocket}
 	read := func(urlPath, name string) (servedFile, error) {
-		data, err := os.ReadFile(name)
+		data, err := readFileBounded(name)
 		if err != nil {
 			return servedFile{}, err
 		}

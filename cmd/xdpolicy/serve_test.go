@@ -151,6 +151,7 @@ func TestServeErrors(t *testing.T) {
 	bad := writeFile(t, "crossdomain.xml", "<cross-domain-policy>\n<allow-access-from domain='*'>\n")
 	good := writeFile(t, "clientaccesspolicy.xml", servedSilverlight)
 	other := writeFile(t, "policy.xml", servedSilverlight)
+	huge := writeFile(t, "cross-domain-policy.xml", "<cross-domain-policy>"+strings.Repeat(" ", maxInput)+"</cross-domain-policy>")
 
 	for _, tt := range []struct {
 		name string
@@ -165,6 +166,7 @@ func TestServeErrors(t *testing.T) {
 		{"no socket policy", []string{"serve", "-flash", "127.0.0.1:0", good}, "-flash: no socketpolicy.xml"},
 		{"bad meta-policy", []string{"serve", "-http", "127.0.0.1:0", "-meta-policy", "some", good}, "-meta-policy"},
 		{"busy port", []string{"serve", "-http", busy.Addr().String(), good}, "address already in use"},
+		{"too big", []string{"serve", "-http", "127.0.0.1:0", huge}, "cross-domain-policy.xml"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
