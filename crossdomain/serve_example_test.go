@@ -123,3 +123,26 @@ func ExampleNewListener() {
 	// "<cross-domain-policy><allow-access-from domain=\"*\" to-ports=\"*\"/></cross-domain-policy>\x00"
 	// "echo: hello\n"
 }
+
+// A running server takes an edited file without a restart (on SIGHUP,
+// say); a file Flash Player would reject leaves the old one serving.
+func ExampleSocketServer_SetRaw() {
+	srv := &crossdomain.SocketServer{Raw: []byte(`<cross-domain-policy><allow-access-from domain="a.example" to-ports="9000"/></cross-domain-policy>`)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+
+	err = srv.SetRaw([]byte(`<cross-domain-policy><allow-access-from domain="b.example" to-ports="9000"/></cross-domain-policy>`))
+	fmt.Println("reloaded:", err)
+	err = srv.SetRaw([]byte(`<cross-domain-policy><allow-access-from`))
+	fmt.Println("rejected:", err != nil)
+	reply, _ := srv.Reply()
+	fmt.Printf("serving: %s\n", reply[:len(reply)-1])
+	// Output:
+	// reloaded: <nil>
+	// rejected: true
+	// serving: <cross-domain-policy><allow-access-from domain="b.example" to-ports="9000"/></cross-domain-policy>
+}
